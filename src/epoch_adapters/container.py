@@ -1,0 +1,69 @@
+"""The composition root: one container builds every adapter and use case from
+one settings object. The HTTP app and the jobs command both ask it for their
+use cases; tests override its providers with fakes."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from epoch_adapters.postgres.database import create_engine, resolve_url
+from epoch_adapters.mail import FileMailer, SmtpMailer
+from epoch_adapters.postgres.unit_of_work import unit_of_work_factory
+from epoch_adapters.settings import Settings
+from epoch_adapters.system import Argon2PasswordHasher, SystemClock, SystemSecrets
+from epoch_domain.ports import Mailer
+from epoch_domain.usecases.accounts import Accounts
+from epoch_domain.usecases.assistants import Assistants
+from epoch_domain.usecases.call_events import CallEvents
+from epoch_domain.usecases.cycle_reset import ResetBillingCycles
+from epoch_domain.usecases.usage import Usage
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    if settings.smtp_host:
+        return SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+        )
+    return FileMailer(settings.data_dir / "mail", settings.smtp_from)
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    secrets = providers.Singleton(SystemSecrets)
+    password_hasher = providers.Singleton(Argon2PasswordHasher)
+    mailer = providers.Singleton(build_mailer, settings)
+
+    database_url = providers.Singleton(
+        resolve_url, settings.provided.database_url, settings.provided.data_dir
+    )
+    engine = providers.Singleton(
+        create_engine, database_url, settings.provided.db_pool_size
+    )
+    uow = providers.Singleton(unit_of_work_factory, engine, secrets.provided.new_id)
+
+    accounts = providers.Singleton(
+        Accounts,
+        uow=uow,
+        hasher=password_hasher,
+        mailer=mailer,
+        clock=clock,
+        secrets=secrets,
+        app_url=settings.provided.app_url,
+    )
+    assistants = providers.Singleton(Assistants, uow=uow, clock=clock, secrets=secrets)
+    call_events = providers.Singleton(CallEvents, uow=uow, clock=clock)
+    usage = providers.Singleton(Usage, uow=uow, clock=clock)
+    reset_billing_cycles = providers.Singleton(
+        ResetBillingCycles, uow=uow, clock=clock, secrets=secrets
+    )
+
+
+def build_container(settings: Settings) -> Container:
+    return Container(settings=settings)

@@ -1,0 +1,1 @@
+"""PostgreSQL: schema (Alembic migrations), repositories and the unit of work."""

@@ -1,0 +1,1 @@
+"""VAPI, the voice platform: its webhook payloads and (later) its REST API."""

@@ -1,0 +1,85 @@
+"""Domain errors, each named after the business condition that broke.
+
+    EpochError
+     ├── ValidationFailed          input that no rule can accept
+     ├── NotFound                  absent, or belongs to another organization
+     ├── Conflict                  the thing already exists or is already done
+     │    ├── EmailTaken
+     │    ├── AssistantAlreadyRegistered
+     │    └── AlreadyCancelled
+     ├── PlanRequired              the organization's tier is below a gate
+     ├── LimitReached              a plan limit (assistants, minutes) is used up
+     ├── NotAuthenticated          no valid session or credential
+     └── Forbidden                 authenticated, but not allowed
+
+The HTTP layer maps each branch to a status code in one table; the domain knows
+nothing about status codes.
+"""
+
+from __future__ import annotations
+
+
+class EpochError(Exception):
+    """Root of every error the domain raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationFailed(EpochError):
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class NotFound(EpochError):
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
+        self.key = key
+
+
+class Conflict(EpochError):
+    pass
+
+
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists")
+
+
+class AssistantAlreadyRegistered(Conflict):
+    def __init__(self, vapi_assistant_id: str) -> None:
+        super().__init__("This VAPI assistant is already registered")
+        self.vapi_assistant_id = vapi_assistant_id
+
+
+class AlreadyCancelled(Conflict):
+    def __init__(self) -> None:
+        super().__init__("The subscription is already cancelled")
+
+
+class PlanRequired(EpochError):
+    def __init__(self, required: str, current: str) -> None:
+        super().__init__(f"This feature requires the {required} plan or higher")
+        self.required = required
+        self.current = current
+
+
+class LimitReached(EpochError):
+    def __init__(self, limit: str, allowed: int, plan: str) -> None:
+        super().__init__(f"The {plan} plan allows {allowed} {limit}")
+        self.limit = limit
+        self.allowed = allowed
+        self.plan = plan
+
+
+class NotAuthenticated(EpochError):
+    def __init__(self, message: str = "Authentication required") -> None:
+        super().__init__(message)
+
+
+class Forbidden(EpochError):
+    pass

@@ -1,0 +1,202 @@
+"""The ports: what the domain needs from the outside world, in its own words.
+
+Adapters in `epoch_adapters` implement these protocols; the in-memory fakes in
+`tests/fakes.py` implement them for the domain's tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from epoch_domain.accounts import Organization, User
+from epoch_domain.assistants import Assistant
+from epoch_domain.cycles import UsageCycle
+from epoch_domain.calls import Call
+from epoch_domain.errors import EpochError
+from epoch_domain.plans import Tier
+from epoch_domain.sessions import AuthSession
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class Secrets(Protocol):
+    """Identifiers and unguessable tokens."""
+
+    def new_id(self) -> str: ...
+
+    def token(self, prefix: str = "") -> str: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    to: str
+    subject: str
+    text: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class MailDeliveryFailed(EpochError):
+    pass
+
+
+class Mailer(Protocol):
+    async def send(self, mail: OutgoingMail) -> None:
+        """Deliver one message or raise `MailDeliveryFailed`."""
+
+
+class OrganizationRepository(Protocol):
+    async def add(self, org: Organization) -> None: ...
+
+    async def lock(self, org_id: str) -> None:
+        """Hold the organization's row until the unit of work ends."""
+
+    async def get(self, org_id: str) -> Organization | None: ...
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None: ...
+
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def by_email(self, email: str) -> User | None: ...
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: AuthSession, token_digest: str) -> None: ...
+
+    async def by_digest(self, token_digest: str) -> AuthSession | None: ...
+
+    async def touch(self, session_id: str, now: datetime) -> None: ...
+
+    async def revoke(self, session_id: str, now: datetime) -> None: ...
+
+    async def revoke_all_for_user(
+        self, user_id: str, now: datetime, keep: str | None = None
+    ) -> int: ...
+
+
+class AssistantRepository(Protocol):
+    async def add(self, assistant: Assistant) -> None: ...
+
+    async def get(self, org_id: str, assistant_id: str) -> Assistant | None: ...
+
+    async def list_with_call_counts(self, org_id: str) -> Sequence[Assistant]: ...
+
+    async def count(self, org_id: str) -> int: ...
+
+    async def exists_platform_id(self, vapi_assistant_id: str) -> bool: ...
+
+    async def rename(self, org_id: str, assistant_id: str, name: str) -> bool: ...
+
+    async def delete(self, org_id: str, assistant_id: str) -> bool: ...
+
+    async def organization_for(
+        self, vapi_assistant_id: str | None, vapi_phone_number_id: str | None
+    ) -> tuple[str, str | None] | None:
+        """The (organization id, assistant id) a platform call belongs to."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockedCall:
+    """A call row held under a lock for the rest of the unit of work."""
+
+    call: Call
+    metered_ms: int | None
+
+
+class CallRepository(Protocol):
+    async def lock_or_create(
+        self, platform_call_id: str, organization_id: str | None,
+        assistant_id: str | None, now: datetime,
+    ) -> LockedCall: ...
+
+    async def save(self, call: Call, now: datetime) -> None: ...
+
+    async def mark_metered(
+        self, call_id: str, ms: int, cycle_id: str, now: datetime
+    ) -> None: ...
+
+    async def get(self, org_id: str, call_id: str) -> Call | None: ...
+
+    async def recent(self, org_id: str, limit: int) -> Sequence[Call]: ...
+
+    async def daily_minutes(
+        self, org_id: str, since: datetime
+    ) -> Sequence[tuple[date, int, int]]:
+        """(day, calls, metered ms) per UTC day since `since`, oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueCycle:
+    cycle: UsageCycle
+    anchor: datetime
+    tier: Tier
+
+
+class UsageCycleRepository(Protocol):
+    async def open(self, cycle: UsageCycle) -> bool:
+        """Insert a new open cycle; False when one already exists for it."""
+
+    async def current(self, org_id: str) -> UsageCycle | None: ...
+
+    async def add_usage(self, org_id: str, ms: int) -> str | None:
+        """Add `ms` to the open cycle and return its id (None if none is open)."""
+
+    async def lock_due(
+        self, now: datetime, limit: int, exclude: Sequence[str] = ()
+    ) -> Sequence[DueCycle]:
+        """Open cycles that have ended, locked and skipped by concurrent runs."""
+
+    async def count_not_due(self, now: datetime) -> int: ...
+
+    async def close(self, cycle_id: str, now: datetime) -> None: ...
+
+
+class WebhookEventRepository(Protocol):
+    async def store(
+        self, provider: str, event_type: str, payload: Mapping[str, Any],
+        external_id: str | None, now: datetime,
+    ) -> tuple[str, bool]:
+        """Keep the raw event; returns (id, newly stored)."""
+
+    async def mark_processed(
+        self, event_id: str, now: datetime, error: str | None = None
+    ) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One database transaction and the repositories that share it."""
+
+    organizations: OrganizationRepository
+    users: UserRepository
+    sessions: SessionRepository
+    assistants: AssistantRepository
+    calls: CallRepository
+    cycles: UsageCycleRepository
+    webhook_events: WebhookEventRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

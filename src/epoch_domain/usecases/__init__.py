@@ -1,0 +1,1 @@
+"""Use cases: each drives the ports for one operation of the API."""

@@ -1,0 +1,85 @@
+"""Ways in: the session cookie, plan gates, and the cron and admin secrets.
+
+`require_session` is the one guard every Session route carries. It resolves
+the cookie once per request, keeps the result on the request, and enforces the
+route's plan gate (`opt={"min_plan": Tier.PRO}`), answering 403 with the plan
+the route needs.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
+
+from epoch_domain.errors import NotAuthenticated, NotFound
+from epoch_domain.plans import Tier, require_tier
+from epoch_domain.usecases.accounts import SessionContext
+
+SESSION_COOKIE = "next-auth.session-token"
+SECURE_SESSION_COOKIE = "__Secure-next-auth.session-token"
+_STATE_KEY = "session_context"
+
+
+def session_cookie_name(secure: bool) -> str:
+    return SECURE_SESSION_COOKIE if secure else SESSION_COOKIE
+
+
+def session_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    cookies = connection.cookies
+    return cookies.get(SECURE_SESSION_COOKIE) or cookies.get(SESSION_COOKIE)
+
+
+async def require_session(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    token = session_token(connection)
+    if not token:
+        raise NotAuthenticated()
+    accounts = connection.app.state.container.accounts()
+    context: SessionContext = await accounts.resolve(token)
+    connection.state[_STATE_KEY] = context
+    structlog.contextvars.bind_contextvars(
+        organization_id=context.organization.id, user_id=context.user.id
+    )
+    gate: Tier | None = handler.opt.get("min_plan")
+    if gate is not None:
+        require_tier(context.organization.tier, gate)
+
+
+def current_session(request: Request[Any, Any, Any]) -> SessionContext:
+    """The dependency handlers take as `ctx`; the guard has already run."""
+    context = request.state.get(_STATE_KEY)
+    if context is None:
+        raise NotAuthenticated()
+    return context  # type: ignore[no-any-return]
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def secrets_match(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def require_cron_secret(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    expected = connection.app.state.settings.cron_secret
+    if not expected:
+        # Cron routes are off when no secret is configured.
+        raise NotFound("route", connection.url.path)
+    if not secrets_match(_bearer(connection), expected):
+        raise NotAuthenticated("A valid cron secret is required")
+
+
+# What a Session route declares to receive the caller: `ctx: CurrentSession`.
+CurrentSession = NamedDependency[SessionContext]

@@ -1,0 +1,1 @@
+"""The scheduled jobs' command line: `epoch-jobs <job>` runs one job once."""
