@@ -33,8 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 TABLES = (
-    "webhook_events", "calls", "usage_cycles", "assistants", "auth_tokens",
-    "auth_sessions", "users", "organizations",
+    "webhook_events",
+    "calls",
+    "usage_cycles",
+    "assistants",
+    "auth_tokens",
+    "auth_sessions",
+    "users",
+    "organizations",
 )
 
 

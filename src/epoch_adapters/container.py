@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
-from epoch_adapters.postgres.database import create_engine, resolve_url
 from epoch_adapters.mail import FileMailer, SmtpMailer
+from epoch_adapters.postgres.database import create_engine, resolve_url
 from epoch_adapters.postgres.unit_of_work import unit_of_work_factory
 from epoch_adapters.settings import Settings
 from epoch_adapters.system import Argon2PasswordHasher, SystemClock, SystemSecrets

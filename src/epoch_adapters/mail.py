@@ -58,12 +58,15 @@ class SmtpMailer:
                 username=self._username,
                 password=self._password,
                 use_tls=self._security == "tls",
-                start_tls=True if self._security == "starttls" else False,
+                start_tls=self._security == "starttls",
                 timeout=self._timeout,
             )
         except (aiosmtplib.SMTPException, OSError) as error:
-            log.warning("mail.smtp.failed", kind=mail.tags.get("kind"),
-                        error=type(error).__name__)
+            log.warning(
+                "mail.smtp.failed",
+                kind=mail.tags.get("kind"),
+                error=type(error).__name__,
+            )
             raise MailDeliveryFailed(str(error)) from error
         log.info("mail.smtp.sent", kind=mail.tags.get("kind"))
 

@@ -42,7 +42,7 @@ class NotFound(EpochError):
 
 
 class Conflict(EpochError):
-    pass
+    """The thing already exists or the action was already taken."""
 
 
 class EmailTaken(Conflict):
@@ -82,4 +82,4 @@ class NotAuthenticated(EpochError):
 
 
 class Forbidden(EpochError):
-    pass
+    """Authenticated, but this caller may not do this."""

@@ -14,8 +14,8 @@ from typing import Any, Protocol, Self
 
 from epoch_domain.accounts import Organization, User
 from epoch_domain.assistants import Assistant
-from epoch_domain.cycles import UsageCycle
 from epoch_domain.calls import Call
+from epoch_domain.cycles import UsageCycle
 from epoch_domain.errors import EpochError
 from epoch_domain.plans import Tier
 from epoch_domain.sessions import AuthSession
@@ -48,7 +48,7 @@ class OutgoingMail:
 
 
 class MailDeliveryFailed(EpochError):
-    pass
+    """The mail server refused or could not be reached."""
 
 
 class Mailer(Protocol):
@@ -118,8 +118,11 @@ class LockedCall:
 
 class CallRepository(Protocol):
     async def lock_or_create(
-        self, platform_call_id: str, organization_id: str | None,
-        assistant_id: str | None, now: datetime,
+        self,
+        platform_call_id: str,
+        organization_id: str | None,
+        assistant_id: str | None,
+        now: datetime,
     ) -> LockedCall: ...
 
     async def save(self, call: Call, now: datetime) -> None: ...
@@ -166,8 +169,12 @@ class UsageCycleRepository(Protocol):
 
 class WebhookEventRepository(Protocol):
     async def store(
-        self, provider: str, event_type: str, payload: Mapping[str, Any],
-        external_id: str | None, now: datetime,
+        self,
+        provider: str,
+        event_type: str,
+        payload: Mapping[str, Any],
+        external_id: str | None,
+        now: datetime,
     ) -> tuple[str, bool]:
         """Keep the raw event; returns (id, newly stored)."""
 

@@ -56,7 +56,8 @@ def _openapi() -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 "session": SecurityScheme(
-                    type="apiKey", name="next-auth.session-token",
+                    type="apiKey",
+                    name="next-auth.session-token",
                     security_scheme_in="cookie",
                 ),
                 "cron": SecurityScheme(type="http", scheme="bearer"),

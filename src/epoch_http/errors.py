@@ -44,7 +44,9 @@ def _facts(error: EpochError) -> dict[str, Any]:
     return {}
 
 
-def domain_error_response(_: Request[Any, Any, Any], error: EpochError) -> Response[Any]:
+def domain_error_response(
+    _: Request[Any, Any, Any], error: EpochError
+) -> Response[Any]:
     status = next(
         (code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 400
     )
@@ -61,7 +63,10 @@ def unexpected_error_response(
     request: Request[Any, Any, Any], error: Exception
 ) -> Response[Any]:
     if isinstance(error, HTTPException):
-        body: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
+        body: dict[str, Any] = {
+            "status_code": error.status_code,
+            "detail": error.detail,
+        }
         if error.extra:
             body["extra"] = error.extra
         return Response(body, status_code=error.status_code, headers=error.headers)

@@ -154,7 +154,9 @@ async def test_minutes_of_many_calls_add_up_exactly(client: AsyncTestClient):
     # 10 s, 20 s and 30 s: one minute in all, not three rounded-up minutes.
     for n, end in enumerate(("00:10", "00:20", "00:30")):
         report = vapi_report(
-            f"call-sum-{n}", "asst-sum", "2026-01-15T17:00:00Z",
+            f"call-sum-{n}",
+            "asst-sum",
+            "2026-01-15T17:00:00Z",
             f"2026-01-15T17:{end}Z",
         )
         await client.post("/api/webhooks/vapi", json=report)
@@ -187,7 +189,8 @@ async def test_calls_are_attributed_by_phone_number_too(client: AsyncTestClient)
     conn = await asyncpg.connect(_plain(settings.database_url))
     await conn.execute(
         "UPDATE organizations SET vapi_phone_number_id = $1 WHERE id = $2",
-        "00000000-0000-4000-8000-0000000000b1", account.organization_id,
+        "00000000-0000-4000-8000-0000000000b1",
+        account.organization_id,
     )
     await conn.close()
 
@@ -213,7 +216,8 @@ async def test_other_message_types_are_acknowledged(client: AsyncTestClient):
 )
 async def test_malformed_webhook_bodies(client: AsyncTestClient, content, status):
     response = await client.post(
-        "/api/webhooks/vapi", content=content,
+        "/api/webhooks/vapi",
+        content=content,
         headers={"content-type": "application/json"},
     )
     assert response.status_code == status

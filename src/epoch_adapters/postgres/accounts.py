@@ -46,8 +46,11 @@ class PostgresOrganizations:
     async def add(self, org: Organization) -> None:
         await self._conn.execute(
             organizations.insert().values(
-                id=org.id, name=org.name, plan=org.tier.name,
-                created_at=org.created_at, cycle_anchor=org.cycle_anchor,
+                id=org.id,
+                name=org.name,
+                plan=org.tier.name,
+                created_at=org.created_at,
+                cycle_anchor=org.cycle_anchor,
                 phone_number=org.phone_number,
                 vapi_phone_number_id=org.vapi_phone_number_id,
                 overage_enabled=org.overage_enabled,
@@ -56,10 +59,14 @@ class PostgresOrganizations:
 
     async def get(self, org_id: str) -> Organization | None:
         row = (
-            await self._conn.execute(
-                select(organizations).where(organizations.c.id == org_id)
+            (
+                await self._conn.execute(
+                    select(organizations).where(organizations.c.id == org_id)
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return organization_from(row) if row else None
 
     async def lock(self, org_id: str) -> None:
@@ -77,8 +84,12 @@ class PostgresUsers:
     async def add(self, user: User) -> None:
         await self._conn.execute(
             users.insert().values(
-                id=user.id, organization_id=user.organization_id, email=user.email,
-                name=user.name, password_hash=user.password_hash, role=user.role,
+                id=user.id,
+                organization_id=user.organization_id,
+                email=user.email,
+                name=user.name,
+                password_hash=user.password_hash,
+                role=user.role,
                 must_change_password=user.must_change_password,
                 created_at=func.now(),
             )
@@ -86,14 +97,18 @@ class PostgresUsers:
 
     async def get(self, user_id: str) -> User | None:
         row = (
-            await self._conn.execute(select(users).where(users.c.id == user_id))
-        ).mappings().first()
+            (await self._conn.execute(select(users).where(users.c.id == user_id)))
+            .mappings()
+            .first()
+        )
         return _user_from(row) if row else None
 
     async def by_email(self, email: str) -> User | None:
         row = (
-            await self._conn.execute(select(users).where(users.c.email == email))
-        ).mappings().first()
+            (await self._conn.execute(select(users).where(users.c.email == email)))
+            .mappings()
+            .first()
+        )
         return _user_from(row) if row else None
 
 
@@ -104,27 +119,37 @@ class PostgresSessions:
     async def add(self, session: AuthSession, token_digest: str) -> None:
         await self._conn.execute(
             auth_sessions.insert().values(
-                id=session.id, token_digest=token_digest, user_id=session.user_id,
+                id=session.id,
+                token_digest=token_digest,
+                user_id=session.user_id,
                 organization_id=session.organization_id,
-                created_at=session.created_at, last_seen_at=session.last_seen_at,
+                created_at=session.created_at,
+                last_seen_at=session.last_seen_at,
                 expires_at=session.expires_at,
             )
         )
 
     async def by_digest(self, token_digest: str) -> AuthSession | None:
         row = (
-            await self._conn.execute(
-                select(auth_sessions).where(
-                    auth_sessions.c.token_digest == token_digest
+            (
+                await self._conn.execute(
+                    select(auth_sessions).where(
+                        auth_sessions.c.token_digest == token_digest
+                    )
                 )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         return AuthSession(
-            id=row["id"], user_id=row["user_id"],
-            organization_id=row["organization_id"], created_at=row["created_at"],
-            last_seen_at=row["last_seen_at"], expires_at=row["expires_at"],
+            id=row["id"],
+            user_id=row["user_id"],
+            organization_id=row["organization_id"],
+            created_at=row["created_at"],
+            last_seen_at=row["last_seen_at"],
+            expires_at=row["expires_at"],
             revoked_at=row["revoked_at"],
         )
 
@@ -138,7 +163,9 @@ class PostgresSessions:
     async def revoke(self, session_id: str, now: datetime) -> None:
         await self._conn.execute(
             update(auth_sessions)
-            .where(auth_sessions.c.id == session_id, auth_sessions.c.revoked_at.is_(None))
+            .where(
+                auth_sessions.c.id == session_id, auth_sessions.c.revoked_at.is_(None)
+            )
             .values(revoked_at=now)
         )
 

@@ -18,9 +18,12 @@ class PostgresAssistants:
     async def add(self, assistant: Assistant) -> None:
         await self._conn.execute(
             assistants.insert().values(
-                id=assistant.id, organization_id=assistant.organization_id,
-                vapi_assistant_id=assistant.vapi_assistant_id, name=assistant.name,
-                status=assistant.status.value, created_at=assistant.created_at,
+                id=assistant.id,
+                organization_id=assistant.organization_id,
+                vapi_assistant_id=assistant.vapi_assistant_id,
+                name=assistant.name,
+                status=assistant.status.value,
+                created_at=assistant.created_at,
             )
         )
 
@@ -105,8 +108,11 @@ class PostgresAssistants:
 
 def _assistant_from(row) -> Assistant:  # type: ignore[no-untyped-def]
     return Assistant(
-        id=row["id"], organization_id=row["organization_id"],
-        vapi_assistant_id=row["vapi_assistant_id"], name=row["name"],
-        status=AssistantStatus(row["status"]), created_at=row["created_at"],
+        id=row["id"],
+        organization_id=row["organization_id"],
+        vapi_assistant_id=row["vapi_assistant_id"],
+        name=row["name"],
+        status=AssistantStatus(row["status"]),
+        created_at=row["created_at"],
         call_count=int(row["call_count"]),
     )

@@ -24,13 +24,20 @@ from epoch_domain.ports import DueCycle, LockedCall
 
 def _call_from(row: Any) -> Call:
     return Call(
-        id=row["id"], organization_id=row["organization_id"],
-        platform_call_id=row["vapi_call_id"], status=CallStatus(row["status"]),
-        started_at=row["started_at"], ended_at=row["ended_at"],
-        duration_ms=row["duration_ms"], ended_reason=row["ended_reason"],
-        customer_number=row["customer_number"], transcript=row["transcript"],
-        summary=row["summary"], recording_url=row["recording_url"],
-        assistant_id=row["assistant_id"], call_type=row["call_type"],
+        id=row["id"],
+        organization_id=row["organization_id"],
+        platform_call_id=row["vapi_call_id"],
+        status=CallStatus(row["status"]),
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        duration_ms=row["duration_ms"],
+        ended_reason=row["ended_reason"],
+        customer_number=row["customer_number"],
+        transcript=row["transcript"],
+        summary=row["summary"],
+        recording_url=row["recording_url"],
+        assistant_id=row["assistant_id"],
+        call_type=row["call_type"],
     )
 
 
@@ -40,27 +47,38 @@ class PostgresCalls:
         self._new_id = new_id
 
     async def lock_or_create(
-        self, platform_call_id: str, organization_id: str | None,
-        assistant_id: str | None, now: datetime,
+        self,
+        platform_call_id: str,
+        organization_id: str | None,
+        assistant_id: str | None,
+        now: datetime,
     ) -> LockedCall:
         # Insert-or-nothing, then lock: concurrent deliveries of one call all
         # end up waiting on the same row instead of racing to create it.
         await self._conn.execute(
             insert(calls)
             .values(
-                id=self._new_id(), vapi_call_id=platform_call_id,
-                organization_id=organization_id, assistant_id=assistant_id,
-                status=CallStatus.QUEUED.value, created_at=now, updated_at=now,
+                id=self._new_id(),
+                vapi_call_id=platform_call_id,
+                organization_id=organization_id,
+                assistant_id=assistant_id,
+                status=CallStatus.QUEUED.value,
+                created_at=now,
+                updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["vapi_call_id"])
         )
         row = (
-            await self._conn.execute(
-                select(calls)
-                .where(calls.c.vapi_call_id == platform_call_id)
-                .with_for_update()
+            (
+                await self._conn.execute(
+                    select(calls)
+                    .where(calls.c.vapi_call_id == platform_call_id)
+                    .with_for_update()
+                )
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
         if row["organization_id"] is None and organization_id is not None:
             # The assistant was registered after the call's first event.
             await self._conn.execute(
@@ -68,8 +86,11 @@ class PostgresCalls:
                 .where(calls.c.id == row["id"])
                 .values(organization_id=organization_id, assistant_id=assistant_id)
             )
-            row = {**row, "organization_id": organization_id,
-                   "assistant_id": assistant_id}
+            row = {
+                **row,
+                "organization_id": organization_id,
+                "assistant_id": assistant_id,
+            }
         return LockedCall(_call_from(row), row["metered_ms"])
 
     async def save(self, call: Call, now: datetime) -> None:
@@ -77,11 +98,16 @@ class PostgresCalls:
             update(calls)
             .where(calls.c.id == call.id)
             .values(
-                status=call.status.value, call_type=call.call_type,
-                started_at=call.started_at, ended_at=call.ended_at,
-                duration_ms=call.duration_ms, ended_reason=call.ended_reason,
-                customer_number=call.customer_number, transcript=call.transcript,
-                summary=call.summary, recording_url=call.recording_url,
+                status=call.status.value,
+                call_type=call.call_type,
+                started_at=call.started_at,
+                ended_at=call.ended_at,
+                duration_ms=call.duration_ms,
+                ended_reason=call.ended_reason,
+                customer_number=call.customer_number,
+                transcript=call.transcript,
+                summary=call.summary,
+                recording_url=call.recording_url,
                 updated_at=now,
             )
         )
@@ -97,12 +123,16 @@ class PostgresCalls:
 
     async def get(self, org_id: str, call_id: str) -> Call | None:
         row = (
-            await self._conn.execute(
-                select(calls).where(
-                    calls.c.id == call_id, calls.c.organization_id == org_id
+            (
+                await self._conn.execute(
+                    select(calls).where(
+                        calls.c.id == call_id, calls.c.organization_id == org_id
+                    )
                 )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _call_from(row) if row else None
 
     async def recent(self, org_id: str, limit: int) -> Sequence[Call]:
@@ -130,9 +160,12 @@ class PostgresCalls:
 
 def _cycle_from(row: Any) -> UsageCycle:
     return UsageCycle(
-        id=row["id"], organization_id=row["organization_id"],
-        starts_at=row["starts_at"], ends_at=row["ends_at"],
-        used_ms=int(row["used_ms"]), included_minutes=row["included_minutes"],
+        id=row["id"],
+        organization_id=row["organization_id"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        used_ms=int(row["used_ms"]),
+        included_minutes=row["included_minutes"],
         closed_at=row["closed_at"],
     )
 
@@ -145,9 +178,12 @@ class PostgresUsageCycles:
         result = await self._conn.execute(
             insert(usage_cycles)
             .values(
-                id=cycle.id, organization_id=cycle.organization_id,
-                starts_at=cycle.starts_at, ends_at=cycle.ends_at,
-                used_ms=cycle.used_ms, included_minutes=cycle.included_minutes,
+                id=cycle.id,
+                organization_id=cycle.organization_id,
+                starts_at=cycle.starts_at,
+                ends_at=cycle.ends_at,
+                used_ms=cycle.used_ms,
+                included_minutes=cycle.included_minutes,
             )
             .on_conflict_do_nothing()
         )
@@ -155,13 +191,17 @@ class PostgresUsageCycles:
 
     async def current(self, org_id: str) -> UsageCycle | None:
         row = (
-            await self._conn.execute(
-                select(usage_cycles).where(
-                    usage_cycles.c.organization_id == org_id,
-                    usage_cycles.c.closed_at.is_(None),
+            (
+                await self._conn.execute(
+                    select(usage_cycles).where(
+                        usage_cycles.c.organization_id == org_id,
+                        usage_cycles.c.closed_at.is_(None),
+                    )
                 )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return _cycle_from(row) if row else None
 
     async def add_usage(self, org_id: str, ms: int) -> str | None:
@@ -221,16 +261,24 @@ class PostgresWebhookEvents:
         self._new_id = new_id
 
     async def store(
-        self, provider: str, event_type: str, payload: Mapping[str, Any],
-        external_id: str | None, now: datetime,
+        self,
+        provider: str,
+        event_type: str,
+        payload: Mapping[str, Any],
+        external_id: str | None,
+        now: datetime,
     ) -> tuple[str, bool]:
         event_id = self._new_id()
         inserted = (
             await self._conn.execute(
                 insert(webhook_events)
                 .values(
-                    id=event_id, provider=provider, event_type=event_type,
-                    external_id=external_id, payload=payload, received_at=now,
+                    id=event_id,
+                    provider=provider,
+                    event_type=event_type,
+                    external_id=external_id,
+                    payload=payload,
+                    received_at=now,
                 )
                 .on_conflict_do_nothing()
                 .returning(webhook_events.c.id)

@@ -66,13 +66,16 @@ def parse_instant(value: Any) -> datetime | None:
 
 def _reported_duration_ms(message: Mapping[str, Any]) -> int | None:
     """Only third-party payloads carry these; used when the times are absent."""
-    for key, factor in (("durationMs", 1), ("durationSeconds", 1000),
-                        ("durationMinutes", 60_000)):
+    for key, factor in (
+        ("durationMs", 1),
+        ("durationSeconds", 1000),
+        ("durationMinutes", 60_000),
+    ):
         for source in (message, message.get("call")):
             value = _dig(source, key)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                if value >= 0:
-                    return round(value * factor)
+            is_number = isinstance(value, int | float) and not isinstance(value, bool)
+            if is_number and value >= 0:
+                return round(value * factor)
     return None
 
 
@@ -98,25 +101,36 @@ def read_call_event(body: Any) -> CallEvent | None:
         kind=kind,
         platform_call_id=call_id.strip()[:128],
         platform_assistant_id=_text(
-            _first(message, ("call", "assistantId"), ("assistant", "id"),
-                   ("assistantId",)), 128),
+            _first(
+                message, ("call", "assistantId"), ("assistant", "id"), ("assistantId",)
+            ),
+            128,
+        ),
         platform_phone_number_id=_text(
-            _first(message, ("call", "phoneNumberId"), ("phoneNumber", "id")), 128),
+            _first(message, ("call", "phoneNumberId"), ("phoneNumber", "id")), 128
+        ),
         status=CallStatus.from_platform(status if isinstance(status, str) else None),
         started_at=parse_instant(
-            _first(message, ("startedAt",), ("call", "startedAt"))),
+            _first(message, ("startedAt",), ("call", "startedAt"))
+        ),
         ended_at=parse_instant(_first(message, ("endedAt",), ("call", "endedAt"))),
         reported_duration_ms=_reported_duration_ms(message),
         ended_reason=_text(
-            _first(message, ("endedReason",), ("call", "endedReason")), 200),
+            _first(message, ("endedReason",), ("call", "endedReason")), 200
+        ),
         customer_number=_text(
-            _first(message, ("customer", "number"), ("call", "customer", "number")),
-            40),
+            _first(message, ("customer", "number"), ("call", "customer", "number")), 40
+        ),
         transcript=_text(_first(message, ("artifact", "transcript"), ("transcript",))),
         summary=_text(_first(message, ("analysis", "summary"), ("summary",))),
         recording_url=_text(
-            _first(message, ("artifact", "recordingUrl"),
-                   ("artifact", "recording", "mono", "combinedUrl"),
-                   ("recordingUrl",)), 2000),
+            _first(
+                message,
+                ("artifact", "recordingUrl"),
+                ("artifact", "recording", "mono", "combinedUrl"),
+                ("recordingUrl",),
+            ),
+            2000,
+        ),
         call_type=_text(_dig(message, "call", "type"), 40),
     )

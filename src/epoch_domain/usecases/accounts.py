@@ -25,7 +25,7 @@ from epoch_domain.ports import (
 )
 from epoch_domain.sessions import ABSOLUTE_LIFETIME, AuthSession, token_digest
 
-SESSION_TOKEN_PREFIX = "ses_"
+SESSION_TOKEN_PREFIX = "ses_"  # noqa: S105 - a label, not a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,12 +86,18 @@ class Accounts:
         password_hash = await self._hasher.hash(password)
         now = self._clock.now()
         org = Organization(
-            id=self._secrets.new_id(), name=organization_name, tier=Tier.FREE,
-            created_at=now, cycle_anchor=now,
+            id=self._secrets.new_id(),
+            name=organization_name,
+            tier=Tier.FREE,
+            created_at=now,
+            cycle_anchor=now,
         )
         user = User(
-            id=self._secrets.new_id(), organization_id=org.id, email=email,
-            name=name, password_hash=password_hash,
+            id=self._secrets.new_id(),
+            organization_id=org.id,
+            email=email,
+            name=name,
+            password_hash=password_hash,
         )
         first = cycle_containing(org.cycle_anchor, now)
         async with self._uow() as uow:
@@ -101,8 +107,11 @@ class Accounts:
             await uow.users.add(user)  # a racing twin fails on the unique index
             await uow.cycles.open(
                 UsageCycle(
-                    id=self._secrets.new_id(), organization_id=org.id,
-                    starts_at=first.starts_at, ends_at=first.ends_at, used_ms=0,
+                    id=self._secrets.new_id(),
+                    organization_id=org.id,
+                    starts_at=first.starts_at,
+                    ends_at=first.ends_at,
+                    used_ms=0,
                     included_minutes=plan_for(org.tier).included_minutes,
                 )
             )
@@ -143,9 +152,12 @@ class Accounts:
         now = self._clock.now()
         token = self._secrets.token(SESSION_TOKEN_PREFIX)
         session = AuthSession(
-            id=self._secrets.new_id(), user_id=user.id,
-            organization_id=user.organization_id, created_at=now,
-            last_seen_at=now, expires_at=now + ABSOLUTE_LIFETIME,
+            id=self._secrets.new_id(),
+            user_id=user.id,
+            organization_id=user.organization_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + ABSOLUTE_LIFETIME,
         )
         async with self._uow() as uow:
             await uow.sessions.add(session, token_digest(token))
@@ -174,4 +186,3 @@ class Accounts:
             if session is not None and session.revoked_at is None:
                 await uow.sessions.revoke(session.id, now)
                 await uow.commit()
-

@@ -33,9 +33,12 @@ class Assistants:
         name = check_display_name(name)
         limit = plan_for(org.tier).assistant_limit
         assistant = Assistant(
-            id=self._secrets.new_id(), organization_id=org.id,
-            vapi_assistant_id=vapi_assistant_id, name=name,
-            status=AssistantStatus.ACTIVE, created_at=self._clock.now(),
+            id=self._secrets.new_id(),
+            organization_id=org.id,
+            vapi_assistant_id=vapi_assistant_id,
+            name=name,
+            status=AssistantStatus.ACTIVE,
+            created_at=self._clock.now(),
         )
         async with self._uow() as uow:
             # The organization row lock makes the count and the insert one step,

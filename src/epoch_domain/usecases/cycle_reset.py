@@ -40,7 +40,7 @@ class ResetBillingCycles:
         while True:
             try:
                 rolled = await self._roll_batch(now, counts.failed_organizations)
-            except Exception:  # noqa: BLE001 - isolate the one bad organization
+            except Exception:
                 rolled = await self._roll_one_by_one(now, counts)
             counts.reset += rolled
             if rolled < BATCH_SIZE:
@@ -68,7 +68,7 @@ class ResetBillingCycles:
                     await self._roll(uow, due[0], now)
                     await uow.commit()
                     rolled += 1
-                except Exception:  # noqa: BLE001 - counted, the rest go on
+                except Exception:
                     counts.errors += 1
                     counts.failed_organizations.append(due[0].cycle.organization_id)
 

@@ -108,6 +108,10 @@ class Usage:
 def _empty_cycle(org: Organization, now: datetime, plan: Plan) -> UsageCycle:
     bounds = cycle_containing(org.cycle_anchor, now)
     return UsageCycle(
-        id="", organization_id=org.id, starts_at=bounds.starts_at,
-        ends_at=bounds.ends_at, used_ms=0, included_minutes=plan.included_minutes,
+        id="",
+        organization_id=org.id,
+        starts_at=bounds.starts_at,
+        ends_at=bounds.ends_at,
+        used_ms=0,
+        included_minutes=plan.included_minutes,
     )

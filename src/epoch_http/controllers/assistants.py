@@ -29,7 +29,11 @@ class AssistantOut(msgspec.Struct):
     @classmethod
     def of(cls, a: Assistant) -> AssistantOut:
         return cls(
-            a.id, a.vapi_assistant_id, a.name, a.status.value, a.call_count,
+            a.id,
+            a.vapi_assistant_id,
+            a.name,
+            a.status.value,
+            a.call_count,
             a.created_at,
         )
 
@@ -96,7 +100,9 @@ class AssistantsController(Controller):
 
     @delete("/{assistant_id:str}", status_code=200, responses=errors(401, 404))
     async def remove(
-        self, request: Request[Any, Any, Any], ctx: CurrentSession,
+        self,
+        request: Request[Any, Any, Any],
+        ctx: CurrentSession,
         assistant_id: FromPath[str],
     ) -> SuccessOut:
         await request.app.state.container.assistants().delete(

@@ -85,7 +85,9 @@ async def _read_credentials(request: Request[Any, Any, Any]) -> Credentials:
         fields = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         return msgspec.convert(fields, Credentials)
     except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as err:
-        raise HTTPException(status_code=400, detail=f"Invalid sign-in body: {err}") from err
+        raise HTTPException(
+            status_code=400, detail=f"Invalid sign-in body: {err}"
+        ) from err
 
 
 def safe_callback(url: str) -> str:
@@ -124,8 +126,12 @@ class AuthController(Controller):
             return Response(CsrfOut(existing))
         token, cookie_value = csrf.issue(state.csrf_secret)
         cookie = Cookie(
-            key=name, value=cookie_value, httponly=True, samesite="lax",
-            secure=secure, path="/",
+            key=name,
+            value=cookie_value,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
         )
         return Response(CsrfOut(token), cookies=[cookie])
 
@@ -154,8 +160,12 @@ class AuthController(Controller):
             )
         log.info("auth.login.succeeded", user_id=result.user.id)
         session_cookie = Cookie(
-            key=session_cookie_name(secure), value=result.token, httponly=True,
-            samesite="lax", secure=secure, path="/",
+            key=session_cookie_name(secure),
+            value=result.token,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
             expires=int(result.session.expires_at.timestamp()),
         )
         return Response(
@@ -174,7 +184,9 @@ class AuthController(Controller):
         user = ctx.user
         return SessionOut(
             user=SessionUser(
-                id=user.id, name=user.name, email=user.email,
+                id=user.id,
+                name=user.name,
+                email=user.email,
                 organizationId=user.organization_id,
                 plan=ctx.organization.tier.name,
                 mustChangePassword=user.must_change_password,
@@ -189,7 +201,12 @@ class AuthController(Controller):
             await request.app.state.container.accounts().sign_out(token)
         secure = request.app.state.settings.cookies_secure
         expired = Cookie(
-            key=session_cookie_name(secure), value="", max_age=0, httponly=True,
-            samesite="lax", secure=secure, path="/",
+            key=session_cookie_name(secure),
+            value="",
+            max_age=0,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
         )
         return Response(SignOutOut("/login"), cookies=[expired])

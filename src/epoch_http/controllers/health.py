@@ -11,7 +11,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 
-
 class HealthOut(msgspec.Struct):
     status: str
     database: str

@@ -50,8 +50,11 @@ class CallSummaryOut(msgspec.Struct):
     @classmethod
     def of(cls, call: Call) -> CallSummaryOut:
         return cls(
-            id=call.id, vapiCallId=call.platform_call_id, status=call.status.value,
-            startedAt=call.started_at, endedAt=call.ended_at,
+            id=call.id,
+            vapiCallId=call.platform_call_id,
+            status=call.status.value,
+            startedAt=call.started_at,
+            endedAt=call.ended_at,
             durationMinutes=_minutes(call.duration_ms),
             customerNumber=call.customer_number,
         )
@@ -108,10 +111,13 @@ class UsageController(Controller):
         request: Request[Any, Any, Any],
         ctx: CurrentSession,
         days: Annotated[
-            int, QueryParameter(ge=1, le=MAX_HISTORY_DAYS, description="Days of history")
+            int,
+            QueryParameter(ge=1, le=MAX_HISTORY_DAYS, description="Days of history"),
         ] = 30,
     ) -> UsageOut:
-        report = await request.app.state.container.usage().report(ctx.organization, days)
+        report = await request.app.state.container.usage().report(
+            ctx.organization, days
+        )
         snap = report.snapshot
         return UsageOut(
             snapshot=SnapshotOut(
@@ -130,7 +136,8 @@ class UsageController(Controller):
             ),
             features=report.plan.feature_flags(),
             history=[
-                DayOut(d.day, d.calls, display_minutes(d.used_ms)) for d in report.history
+                DayOut(d.day, d.calls, display_minutes(d.used_ms))
+                for d in report.history
             ],
             recentCalls=[CallSummaryOut.of(c) for c in report.recent_calls],
         )
@@ -144,7 +151,9 @@ class CallsController(Controller):
 
     @get("/{call_id:str}", responses=errors(401, 404))
     async def call_detail(
-        self, request: Request[Any, Any, Any], ctx: CurrentSession,
+        self,
+        request: Request[Any, Any, Any],
+        ctx: CurrentSession,
         call_id: FromPath[str],
     ) -> CallEnvelope:
         detail = await request.app.state.container.usage().call_detail(
@@ -155,10 +164,14 @@ class CallsController(Controller):
         recordings = plan.has(Feature.RECORDINGS)
         return CallEnvelope(
             call=CallDetailOut(
-                id=call.id, vapiCallId=call.platform_call_id, status=call.status.value,
-                startedAt=call.started_at, endedAt=call.ended_at,
+                id=call.id,
+                vapiCallId=call.platform_call_id,
+                status=call.status.value,
+                startedAt=call.started_at,
+                endedAt=call.ended_at,
                 durationMinutes=_minutes(call.duration_ms),
-                customerNumber=call.customer_number, endedReason=call.ended_reason,
+                customerNumber=call.customer_number,
+                endedReason=call.ended_reason,
                 transcript=call.transcript if transcripts else None,
                 summary=call.summary,
                 recordingUrl=call.recording_url if recordings else None,

@@ -52,7 +52,9 @@ async def vapi_webhook(request: Request[Any, Any, Any]) -> Response[ReceivedOut]
     try:
         body = msgspec.json.decode(await request.body())
     except msgspec.DecodeError as err:
-        raise HTTPException(status_code=400, detail=f"JSON is malformed: {err}") from err
+        raise HTTPException(
+            status_code=400, detail=f"JSON is malformed: {err}"
+        ) from err
     if not isinstance(body, dict):
         raise HTTPException(status_code=400, detail="The body must be a JSON object")
     kind = event_type(body) or "unknown"

@@ -99,11 +99,16 @@ def upgrade() -> None:
     )
     # At most one open cycle per organization: the one minutes are added to.
     op.create_index(
-        "uq_usage_cycles_open", "usage_cycles", ["organization_id"], unique=True,
+        "uq_usage_cycles_open",
+        "usage_cycles",
+        ["organization_id"],
+        unique=True,
         postgresql_where=sa.text("closed_at IS NULL"),
     )
     op.create_index(
-        "ix_usage_cycles_due", "usage_cycles", ["ends_at"],
+        "ix_usage_cycles_due",
+        "usage_cycles",
+        ["ends_at"],
         postgresql_where=sa.text("closed_at IS NULL"),
     )
     op.create_table(
@@ -145,14 +150,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("provider", "external_id"),
     )
     op.create_index(
-        "ix_webhook_events_unprocessed", "webhook_events", ["provider", "received_at"],
+        "ix_webhook_events_unprocessed",
+        "webhook_events",
+        ["provider", "received_at"],
         postgresql_where=sa.text("processed_at IS NULL"),
     )
 
 
 def downgrade() -> None:
     for table in (
-        "webhook_events", "calls", "usage_cycles", "assistants", "auth_tokens",
-        "auth_sessions", "users", "organizations",
+        "webhook_events",
+        "calls",
+        "usage_cycles",
+        "assistants",
+        "auth_tokens",
+        "auth_sessions",
+        "users",
+        "organizations",
     ):
         op.drop_table(table)
