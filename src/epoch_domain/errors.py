@@ -70,7 +70,7 @@ class PlanRequired(EpochError):
 
 class LimitReached(EpochError):
     def __init__(self, limit: str, allowed: int, plan: str) -> None:
-        super().__init__(f"The {plan} plan allows {allowed} {limit}")
+        super().__init__(f"Limit of {limit} reached: the {plan} plan allows {allowed}")
         self.limit = limit
         self.allowed = allowed
         self.plan = plan

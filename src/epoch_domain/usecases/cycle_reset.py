@@ -37,6 +37,9 @@ class ResetBillingCycles:
     async def run(self) -> ResetCounts:
         counts = ResetCounts()
         now = self._clock.now()
+        # Counted first: the cycles this run opens are not "skipped" ones.
+        async with self._uow() as uow:
+            counts.skipped = await uow.cycles.count_not_due(now)
         while True:
             try:
                 rolled = await self._roll_batch(now, counts.failed_organizations)
@@ -45,8 +48,6 @@ class ResetBillingCycles:
             counts.reset += rolled
             if rolled < BATCH_SIZE:
                 break
-        async with self._uow() as uow:
-            counts.skipped = await uow.cycles.count_not_due(now)
         return counts
 
     async def _roll_batch(self, now: datetime, exclude: list[str]) -> int:
