@@ -162,3 +162,27 @@ async def test_two_logins_make_two_independent_sessions(client: AsyncTestClient)
     await sign_in(client, account)
     second = client.cookies.get("next-auth.session-token")
     assert first != second
+
+
+async def test_concurrent_sign_ups_with_one_email_make_one_account(
+    client: AsyncTestClient,
+):
+    import anyio
+
+    body = {
+        "name": "Racer",
+        "email": "race@example.com",
+        "password": "securepass123",
+        "organizationName": "Race Org",
+    }
+    statuses: list[int] = []
+
+    async def attempt() -> None:
+        response = await client.post("/api/auth/register", json=body)
+        statuses.append(response.status_code)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(6):
+            group.start_soon(attempt)
+
+    assert sorted(statuses) == [201, 409, 409, 409, 409, 409]

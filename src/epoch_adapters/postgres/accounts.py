@@ -6,10 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from epoch_adapters.postgres.tables import auth_sessions, organizations, users
 from epoch_domain.accounts import Organization, User
+from epoch_domain.errors import EmailTaken
 from epoch_domain.plans import Tier
 from epoch_domain.sessions import AuthSession
 
@@ -82,18 +84,24 @@ class PostgresUsers:
         self._conn = conn
 
     async def add(self, user: User) -> None:
-        await self._conn.execute(
-            users.insert().values(
-                id=user.id,
-                organization_id=user.organization_id,
-                email=user.email,
-                name=user.name,
-                password_hash=user.password_hash,
-                role=user.role,
-                must_change_password=user.must_change_password,
-                created_at=func.now(),
-            )
+        insert = users.insert().values(
+            id=user.id,
+            organization_id=user.organization_id,
+            email=user.email,
+            name=user.name,
+            password_hash=user.password_hash,
+            role=user.role,
+            must_change_password=user.must_change_password,
+            created_at=func.now(),
         )
+        try:
+            # A savepoint, so a lost race leaves the transaction usable.
+            async with self._conn.begin_nested():
+                await self._conn.execute(insert)
+        except IntegrityError as error:
+            # Two sign-ups with one email at the same instant both passed the
+            # lookup; the unique index lets exactly one through.
+            raise EmailTaken() from error
 
     async def get(self, user_id: str) -> User | None:
         row = (

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from epoch_adapters.postgres.tables import assistants, calls, organizations
 from epoch_domain.assistants import Assistant, AssistantStatus
+from epoch_domain.errors import AssistantAlreadyRegistered
 
 
 class PostgresAssistants:
@@ -16,16 +18,20 @@ class PostgresAssistants:
         self._conn = conn
 
     async def add(self, assistant: Assistant) -> None:
-        await self._conn.execute(
-            assistants.insert().values(
-                id=assistant.id,
-                organization_id=assistant.organization_id,
-                vapi_assistant_id=assistant.vapi_assistant_id,
-                name=assistant.name,
-                status=assistant.status.value,
-                created_at=assistant.created_at,
-            )
+        insert = assistants.insert().values(
+            id=assistant.id,
+            organization_id=assistant.organization_id,
+            vapi_assistant_id=assistant.vapi_assistant_id,
+            name=assistant.name,
+            status=assistant.status.value,
+            created_at=assistant.created_at,
         )
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(insert)
+        except IntegrityError as error:
+            # Another organization registered the same VAPI id concurrently.
+            raise AssistantAlreadyRegistered(assistant.vapi_assistant_id) from error
 
     def _with_counts(self, org_id: str):  # type: ignore[no-untyped-def]
         counts = (
