@@ -6,7 +6,9 @@
      ├── Conflict                  the thing already exists or is already done
      │    ├── EmailTaken
      │    ├── AssistantAlreadyRegistered
-     │    └── AlreadyCancelled
+     │    ├── AlreadyCancelled
+     │    └── IllegalA2PTransition  the SMS registration cannot take that step
+     │         └── A2PPaymentRequired
      ├── PlanRequired              the organization's tier is below a gate
      ├── LimitReached              a plan limit (assistants, minutes) is used up
      ├── NotAuthenticated          no valid session or credential
@@ -59,6 +61,28 @@ class AssistantAlreadyRegistered(Conflict):
 class AlreadyCancelled(Conflict):
     def __init__(self) -> None:
         super().__init__("The subscription is already cancelled")
+
+
+class IllegalA2PTransition(Conflict):
+    """The SMS registration is not in a state that allows this step."""
+
+    def __init__(self, current: str, attempted: str, message: str = "") -> None:
+        super().__init__(
+            message
+            or f"The SMS registration cannot take the step {attempted!r} "
+            f"while its status is {current}"
+        )
+        self.current = current
+        self.attempted = attempted
+
+
+class A2PPaymentRequired(IllegalA2PTransition):
+    """Nothing in the SMS registration happens before its fee is paid."""
+
+    def __init__(self, current: str, attempted: str) -> None:
+        super().__init__(
+            current, attempted, "The A2P registration fee must be paid first"
+        )
 
 
 class PlanRequired(EpochError):
