@@ -7,12 +7,14 @@
      │    ├── EmailTaken
      │    ├── AssistantAlreadyRegistered
      │    ├── AlreadyCancelled
+     │    ├── NotCancelled / CancellationAlreadyEffective
      │    └── IllegalA2PTransition  the SMS registration cannot take that step
      │         └── A2PPaymentRequired
      ├── PlanRequired              the organization's tier is below a gate
      ├── LimitReached              a plan limit (assistants, minutes) is used up
      ├── NotAuthenticated          no valid session or credential
-     └── Forbidden                 authenticated, but not allowed
+     ├── Forbidden                 authenticated, but not allowed
+     └── PaymentProviderFailed     the payment provider failed or is unreachable
 
 The HTTP layer maps each branch to a status code in one table; the domain knows
 nothing about status codes.
@@ -61,6 +63,20 @@ class AssistantAlreadyRegistered(Conflict):
 class AlreadyCancelled(Conflict):
     def __init__(self) -> None:
         super().__init__("The subscription is already cancelled")
+
+
+class NotCancelled(Conflict):
+    def __init__(self) -> None:
+        super().__init__("The subscription has no pending cancellation")
+
+
+class CancellationAlreadyEffective(Conflict):
+    def __init__(self) -> None:
+        super().__init__("The cancellation has already taken effect")
+
+
+class PaymentProviderFailed(EpochError):
+    """The payment provider could not be reached or refused the request."""
 
 
 class IllegalA2PTransition(Conflict):

@@ -14,11 +14,23 @@ from typing import Any, Protocol, Self
 
 from epoch_domain.accounts import Organization, User
 from epoch_domain.assistants import Assistant
+from epoch_domain.billing import (
+    BillingCandidate,
+    Charge,
+    ChargeAttempt,
+    ChargeResult,
+    CheckoutRequest,
+    PendingCharge,
+    PortalRequest,
+    StoredEvent,
+)
 from epoch_domain.calls import Call
 from epoch_domain.cycles import UsageCycle
 from epoch_domain.errors import EpochError
+from epoch_domain.overage import CycleOverage, OverageRecord
 from epoch_domain.plans import Tier
 from epoch_domain.sessions import AuthSession
+from epoch_domain.subscription import BillingEvent, SubscriptionState
 
 
 class Clock(Protocol):
@@ -183,6 +195,85 @@ class WebhookEventRepository(Protocol):
     ) -> None: ...
 
 
+class Payments(Protocol):
+    """The payment provider: checkout, portal, subscriptions, charges, events."""
+
+    async def create_checkout(self, request: CheckoutRequest) -> str:
+        """A checkout page's URL; raises `PaymentProviderFailed`."""
+
+    async def create_portal(self, request: PortalRequest) -> str:
+        """A billing portal page's URL; raises `PaymentProviderFailed`."""
+
+    async def cancel_at_period_end(self, subscription_id: str) -> None: ...
+
+    async def resume(self, subscription_id: str) -> None:
+        """Undo a pending cancellation at the provider."""
+
+    async def charge(self, charge: Charge) -> ChargeResult:
+        """Charge once per idempotency key: the same key returns the same
+        result. Never raises for a decline (DECLINED) or an unknown outcome
+        (ERROR)."""
+
+    def read_event(
+        self, payload: bytes, signature: str | None
+    ) -> tuple[Mapping[str, Any], BillingEvent | None]:
+        """Verify the signature and read the event (raw dict, and the event in
+        our terms or None for a type we do not act on); raises
+        `ValidationFailed` for a bad, missing or stale signature."""
+
+
+class BillingRepository(Protocol):
+    async def subscription(
+        self, org_id: str, lock: bool = False
+    ) -> SubscriptionState | None: ...
+
+    async def save_subscription(self, org_id: str, state: SubscriptionState) -> None:
+        """Store the state; a plan change also resizes the open cycle."""
+
+    async def organization_for_event(
+        self,
+        organization_ref: str | None,
+        customer_id: str | None,
+        subscription_id: str | None,
+    ) -> str | None: ...
+
+    async def lock_event(self, event_id: str) -> StoredEvent | None: ...
+
+    async def records(self, org_id: str, limit: int) -> Sequence[OverageRecord]: ...
+
+    async def unbilled_cycles(
+        self, org_id: str
+    ) -> tuple[CycleOverage | None, Sequence[CycleOverage]]:
+        """(the open cycle, every cycle with overage not yet on a record)."""
+
+    async def lock_candidates(
+        self, cut_off: datetime, after: str | None, limit: int
+    ) -> Sequence[BillingCandidate]:
+        """Organizations (by id, after `after`) with unbilled overage, their
+        cycles locked, usage summed over calls metered before `cut_off`."""
+
+    async def insert_records(self, records: Sequence[OverageRecord]) -> set[str]:
+        """Insert, skipping weeks already recorded; returns the organization
+        ids whose record was inserted."""
+
+    async def mark_billed(self, marks: Mapping[str, int]) -> None:
+        """cycle id -> overage ms now on records (or waived)."""
+
+    async def lock_pending(
+        self, limit: int, exclude: Sequence[str] = ()
+    ) -> Sequence[PendingCharge]: ...
+
+    async def finish_charges(
+        self, attempts: Sequence[ChargeAttempt], now: datetime
+    ) -> None: ...
+
+    async def requeue_failed(self, now: datetime, limit: int) -> Sequence[str]:
+        """Failed records due for another try become PENDING with one more
+        attempt; returns their ids."""
+
+    async def count_organizations(self) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction and the repositories that share it."""
 
@@ -193,6 +284,7 @@ class UnitOfWork(Protocol):
     calls: CallRepository
     cycles: UsageCycleRepository
     webhook_events: WebhookEventRepository
+    billing: BillingRepository
 
     async def __aenter__(self) -> Self: ...
 

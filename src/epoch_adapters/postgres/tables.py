@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -44,6 +45,12 @@ organizations = Table(
     Column("stripe_customer_id", Text, unique=True),
     Column("stripe_subscription_id", Text),
     Column("subscription_status", Text),
+    Column("subscription_period_start", Timestamp),
+    Column("subscription_period_end", Timestamp),
+    Column("cancelled_at", Timestamp),
+    Column("cancel_effective_at", Timestamp),
+    Column("data_deletion_at", Timestamp),
+    Column("stripe_event_at", Timestamp),
 )
 
 users = Table(
@@ -106,6 +113,7 @@ usage_cycles = Table(
     Column("used_ms", BigInteger, nullable=False),
     Column("included_minutes", Integer, nullable=False),
     Column("closed_at", Timestamp),
+    Column("billed_overage_ms", BigInteger, nullable=False, server_default="0"),
 )
 
 calls = Table(
@@ -143,4 +151,40 @@ webhook_events = Table(
     Column("received_at", Timestamp, nullable=False),
     Column("processed_at", Timestamp),
     Column("error", Text),
+)
+
+overage_records = Table(
+    "overage_records",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("organization_id", Id, _fk("organizations"), nullable=False),
+    Column("week_start", Date, nullable=False),
+    Column("week_end", Date, nullable=False),
+    Column("overage_ms", BigInteger, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("rate_cents_per_minute", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("idempotency_key", Text, nullable=False, unique=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Timestamp),
+    Column("last_error", Text),
+    Column("payment_id", Text),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("paid_at", Timestamp),
+)
+
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("organization_id", Id, _fk("organizations"), nullable=False),
+    Column("overage_record_id", Id, _fk("overage_records"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("idempotency_key", Text, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("payment_id", Text),
+    Column("error", Text),
+    Column("created_at", Timestamp, nullable=False),
 )
