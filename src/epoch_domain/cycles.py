@@ -46,7 +46,10 @@ def cycle_containing(anchor: datetime, instant: datetime) -> Cycle:
     """The cycle that holds `instant`; instants before the anchor get cycle 0."""
     if instant < anchor:
         return cycle_at(anchor, 0)
-    months = (instant.year - anchor.year) * 12 + (instant.month - anchor.month)
+    # Count months on the anchor's calendar: in another zone the instant can
+    # fall in the next month already, which would put the estimate too late.
+    local = instant.astimezone(anchor.tzinfo) if anchor.tzinfo else instant
+    months = (local.year - anchor.year) * 12 + (local.month - anchor.month)
     index = max(months - 1, 0)
     # The estimate is at most one month early; step forward to the right one.
     while not cycle_at(anchor, index).contains(instant):
@@ -72,8 +75,19 @@ class UsageCycle:
 
 def next_cycle_bounds(anchor: datetime, ended: UsageCycle, now: datetime) -> Cycle:
     """The cycle that follows `ended`, or, when resets were missed for a while,
-    the one that holds `now`: the months in between had no open cycle to use."""
-    following = cycle_containing(anchor, ended.ends_at)
+    the one that holds `now`: the months in between had no open cycle to use.
+
+    The next cycle starts where `ended` ends and runs to the anchor's next
+    boundary, so it never overlaps `ended`, even when `ended` was not on the
+    anchor's grid (the anchor moved); the first such cycle may be short.
+    """
+    holding_end = cycle_containing(anchor, ended.ends_at)
+    if ended.ends_at < anchor:
+        # `ended` stops before the anchor: the stretch up to it is a cycle of
+        # its own, numbered -1 as it comes before the anchor's first.
+        following = Cycle(-1, ended.ends_at, anchor)
+    else:
+        following = Cycle(holding_end.index, ended.ends_at, holding_end.ends_at)
     if following.contains(now) or following.starts_at > now:
         return following
     return cycle_containing(anchor, now)
