@@ -2,6 +2,7 @@
 
     EpochError
      ├── ValidationFailed          input that no rule can accept
+     │    └── UnknownPromptSection a system-prompt section key that does not exist
      ├── NotFound                  absent, or belongs to another organization
      ├── Conflict                  the thing already exists or is already done
      │    ├── EmailTaken
@@ -36,6 +37,14 @@ class ValidationFailed(EpochError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+
+
+class UnknownPromptSection(ValidationFailed):
+    def __init__(
+        self, key: str, known: tuple[str, ...], field: str = "section"
+    ) -> None:
+        super().__init__(field, f"unknown section {key!r}; known: {', '.join(known)}")
+        self.key = key
 
 
 class NotFound(EpochError):
