@@ -16,6 +16,7 @@ from epoch_adapters.postgres.tables import (
     usage_cycles,
     webhook_events,
 )
+from epoch_adapters.postgres.text import storable
 from epoch_domain.calls import Call, CallStatus
 from epoch_domain.cycles import UsageCycle
 from epoch_domain.plans import Tier
@@ -268,6 +269,7 @@ class PostgresWebhookEvents:
         external_id: str | None,
         now: datetime,
     ) -> tuple[str, bool]:
+        external_id = storable(external_id)
         event_id = self._new_id()
         inserted = (
             await self._conn.execute(
@@ -275,9 +277,9 @@ class PostgresWebhookEvents:
                 .values(
                     id=event_id,
                     provider=provider,
-                    event_type=event_type,
+                    event_type=storable(event_type),
                     external_id=external_id,
-                    payload=payload,
+                    payload=storable(payload),
                     received_at=now,
                 )
                 .on_conflict_do_nothing()

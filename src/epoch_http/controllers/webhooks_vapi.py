@@ -8,10 +8,12 @@ import msgspec
 import structlog
 from litestar import Request, Response, post
 from litestar.exceptions import HTTPException
+from litestar.openapi.spec import OpenAPIType, Schema
 
+from epoch_adapters.postgres.text import storable
 from epoch_adapters.vapi.events import UnreadableEvent, event_type, read_call_event
 from epoch_domain.errors import NotAuthenticated
-from epoch_http.schemas import errors
+from epoch_http.schemas import errors, raw_body
 from epoch_http.security import secrets_match
 
 log = structlog.get_logger()
@@ -43,6 +45,11 @@ def _check_secret(request: Request[Any, Any, Any]) -> None:
     exclude_from_csrf=True,
     request_max_body_size=MAX_BODY_BYTES,
     responses=errors(400, 401),
+    operation_class=raw_body(
+        "application/json",
+        Schema(type=OpenAPIType.OBJECT),
+        "A VAPI server message, `{message: {type, call, ...}}`, stored as received",
+    ),
 )
 async def vapi_webhook(request: Request[Any, Any, Any]) -> Response[ReceivedOut]:
     """Stores every event as received, then records the call and meters its
@@ -57,6 +64,8 @@ async def vapi_webhook(request: Request[Any, Any, Any]) -> Response[ReceivedOut]
         ) from err
     if not isinstance(body, dict):
         raise HTTPException(status_code=400, detail="The body must be a JSON object")
+    # Every string in it ends up in a query (ids, transcript, the raw event).
+    body = storable(body)
     kind = event_type(body) or "unknown"
     call_events = request.app.state.container.call_events()
     raw_id = await call_events.store_raw(kind, body)
