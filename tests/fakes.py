@@ -234,7 +234,9 @@ class FakeUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._tables is not None and self._tables_changed():
+        # Like PostgreSQL: whatever was not committed is rolled back, whether
+        # the block ended by an exception, a return, or simply forgot.
+        if self._tables is not None and (not self.committed or self._tables_changed()):
             self.rolled_back = True
             self._db.rollbacks += 1
         self._tables = None

@@ -9,12 +9,15 @@ from dependency_injector import containers, providers
 from epoch_adapters.mail import FileMailer, SmtpMailer
 from epoch_adapters.postgres.database import create_engine, resolve_url
 from epoch_adapters.postgres.unit_of_work import unit_of_work_factory
+from epoch_adapters.rate_limit import build_rate_limiter
 from epoch_adapters.settings import Settings
 from epoch_adapters.system import Argon2PasswordHasher, SystemClock, SystemSecrets
 from epoch_domain.ports import Mailer
 from epoch_domain.usecases.accounts import Accounts
+from epoch_domain.usecases.admin import Administration
 from epoch_domain.usecases.assistants import Assistants
 from epoch_domain.usecases.call_events import CallEvents
+from epoch_domain.usecases.credentials import Credentials
 from epoch_domain.usecases.cycle_reset import ResetBillingCycles
 from epoch_domain.usecases.usage import Usage
 
@@ -57,6 +60,18 @@ class Container(containers.DeclarativeContainer):
         secrets=secrets,
         app_url=settings.provided.app_url,
     )
+    credentials = providers.Singleton(
+        Credentials,
+        uow=uow,
+        hasher=password_hasher,
+        mailer=mailer,
+        clock=clock,
+        secrets=secrets,
+        accounts=accounts,
+        app_url=settings.provided.app_url,
+    )
+    administration = providers.Singleton(Administration, uow=uow)
+    rate_limiter = providers.Singleton(build_rate_limiter, settings.provided.redis_url)
     assistants = providers.Singleton(Assistants, uow=uow, clock=clock, secrets=secrets)
     call_events = providers.Singleton(CallEvents, uow=uow, clock=clock)
     usage = providers.Singleton(Usage, uow=uow, clock=clock)

@@ -2,6 +2,7 @@
 
     EpochError
      ├── ValidationFailed          input that no rule can accept
+     │    ├── TokenRejected        a mailed token that is unknown, used or expired
      │    └── UnknownPromptSection a system-prompt section key that does not exist
      ├── NotFound                  absent, or belongs to another organization
      ├── Conflict                  the thing already exists or is already done
@@ -45,6 +46,21 @@ class UnknownPromptSection(ValidationFailed):
     ) -> None:
         super().__init__(field, f"unknown section {key!r}; known: {', '.join(known)}")
         self.key = key
+
+
+class TokenRejected(ValidationFailed):
+    """A reset or magic-link token that cannot be spent; `reason` is one of
+    "invalid", "expired", "used"."""
+
+    _TEXT = {
+        "invalid": "is not valid",
+        "expired": "has expired",
+        "used": "has already been used",
+    }
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("token", self._TEXT.get(reason, "is not valid"))
+        self.reason = reason
 
 
 class NotFound(EpochError):

@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 
 from epoch_domain.accounts import Organization, User
 from epoch_domain.assistants import Assistant
+from epoch_domain.auth_tokens import AuthToken, TokenKind
 from epoch_domain.billing import (
     BillingCandidate,
     Charge,
@@ -97,6 +98,52 @@ class SessionRepository(Protocol):
     async def revoke_all_for_user(
         self, user_id: str, now: datetime, keep: str | None = None
     ) -> int: ...
+
+
+class AuthTokenRepository(Protocol):
+    """Mailed one-time tokens, kept by digest only."""
+
+    async def add(self, token: AuthToken, token_digest: str) -> None: ...
+
+    async def lock_by_digest(self, token_digest: str) -> AuthToken | None:
+        """The token, its row held until the unit of work ends."""
+
+    async def mark_used(self, token_id: str, now: datetime) -> None: ...
+
+    async def spend_unused(
+        self, user_id: str, now: datetime, kind: TokenKind | None = None
+    ) -> int:
+        """Mark every unused token of the user (of one kind, or all) as spent."""
+
+
+class CredentialRepository(Protocol):
+    async def set_password(
+        self, user_id: str, password_hash: str, now: datetime
+    ) -> None:
+        """Store a new hash and lift any forced-change flag."""
+
+    async def require_change(self, user_id: str) -> bool:
+        """Flag the user for a forced password change; False if no such user."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationSummary:
+    organization: Organization
+    user_count: int
+
+
+class OrganizationDirectory(Protocol):
+    """The operator's view across organizations (admin routes only)."""
+
+    async def search(
+        self, query: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[OrganizationSummary], int]:
+        """A page of organizations, newest first, and the total that match."""
+
+    async def members(self, org_id: str) -> Sequence[User]: ...
+
+    async def set_tier(self, org_id: str, tier: Tier, included_minutes: int) -> bool:
+        """Change the plan (and the open cycle's allowance); False if absent."""
 
 
 class AssistantRepository(Protocol):
@@ -285,6 +332,9 @@ class UnitOfWork(Protocol):
     cycles: UsageCycleRepository
     webhook_events: WebhookEventRepository
     billing: BillingRepository
+    auth_tokens: AuthTokenRepository
+    credentials: CredentialRepository
+    directory: OrganizationDirectory
 
     async def __aenter__(self) -> Self: ...
 

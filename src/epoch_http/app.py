@@ -18,12 +18,17 @@ from epoch_adapters.container import Container, build_container
 from epoch_adapters.logging import configure_logging
 from epoch_adapters.postgres import migrate
 from epoch_adapters.settings import Settings
+from epoch_http.controllers.admin import AdminController
 from epoch_http.controllers.assistants import AssistantsController
 from epoch_http.controllers.auth import AuthController
+from epoch_http.controllers.billing import BillingController
 from epoch_http.controllers.cron import CronController
 from epoch_http.controllers.health import health
+from epoch_http.controllers.sandbox_stripe import SandboxStripeController
 from epoch_http.controllers.usage import CallsController, UsageController
+from epoch_http.controllers.webhooks_stripe import stripe_webhook
 from epoch_http.controllers.webhooks_vapi import vapi_webhook
+from epoch_http.csrf import OriginCheckMiddleware
 from epoch_http.errors import EXCEPTION_HANDLERS
 from epoch_http.request_log import RequestLogMiddleware
 
@@ -37,6 +42,10 @@ ROUTE_HANDLERS = [
     CallsController,
     vapi_webhook,
     CronController,
+    BillingController,
+    stripe_webhook,
+    SandboxStripeController,
+    AdminController,
 ]
 
 
@@ -61,6 +70,9 @@ def _openapi() -> OpenAPIConfig:
                     security_scheme_in="cookie",
                 ),
                 "cron": SecurityScheme(type="http", scheme="bearer"),
+                "admin": SecurityScheme(
+                    type="apiKey", name="x-admin-key", security_scheme_in="header"
+                ),
             }
         ),
     )
@@ -81,12 +93,13 @@ def create_app(
             yield
         finally:
             await container.engine().dispose()
+            await container.rate_limiter().store.close()
 
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[RequestLogMiddleware],
+        middleware=[RequestLogMiddleware, OriginCheckMiddleware()],
         openapi_config=_openapi(),
         logging_config=LoggingConfig(configure_root_logger=False),
         response_cache_config=ResponseCacheConfig(),

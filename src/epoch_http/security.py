@@ -8,6 +8,7 @@ the route needs.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Any
 
@@ -24,6 +25,8 @@ from epoch_domain.usecases.accounts import SessionContext
 SESSION_COOKIE = "next-auth.session-token"
 SECURE_SESSION_COOKIE = "__Secure-next-auth.session-token"
 _STATE_KEY = "session_context"
+
+log = structlog.get_logger()
 
 
 def session_cookie_name(secure: bool) -> str:
@@ -67,7 +70,12 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 def secrets_match(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode(), expected.encode())
+    """Constant time, length included: both sides are hashed to 32 bytes
+    first, so a wrong guess learns neither content nor length."""
+    return hmac.compare_digest(
+        hashlib.sha256(given.encode()).digest(),
+        hashlib.sha256(expected.encode()).digest(),
+    )
 
 
 async def require_cron_secret(
@@ -79,6 +87,27 @@ async def require_cron_secret(
         raise NotFound("route", connection.url.path)
     if not secrets_match(_bearer(connection), expected):
         raise NotAuthenticated("A valid cron secret is required")
+
+
+ADMIN_KEY_HEADER = "x-admin-key"
+
+
+async def require_admin_key(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """The operator's key in `x-admin-key`, compared in constant time.
+
+    With no ADMIN_API_KEY configured the admin routes do not exist (404), so
+    an unconfigured deployment offers nothing to guess at.
+    """
+    expected = connection.app.state.settings.admin_api_key
+    if not expected:
+        raise NotFound("route", connection.url.path)
+    given = connection.headers.get(ADMIN_KEY_HEADER, "")
+    if not secrets_match(given, expected):
+        log.warning("auth.admin.refused", path=connection.url.path)
+        raise NotAuthenticated("A valid admin key is required")
+    structlog.contextvars.bind_contextvars(actor="admin")
 
 
 # What a Session route declares to receive the caller: `ctx: CurrentSession`.

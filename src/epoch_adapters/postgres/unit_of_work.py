@@ -19,6 +19,11 @@ from epoch_adapters.postgres.calls import (
     PostgresUsageCycles,
     PostgresWebhookEvents,
 )
+from epoch_adapters.postgres.credentials import (
+    PostgresAuthTokens,
+    PostgresCredentials,
+    PostgresOrganizationDirectory,
+)
 
 
 class PostgresUnitOfWork:
@@ -41,6 +46,9 @@ class PostgresUnitOfWork:
         self.calls = PostgresCalls(conn, self._new_id)
         self.cycles = PostgresUsageCycles(conn)
         self.webhook_events = PostgresWebhookEvents(conn, self._new_id)
+        self.auth_tokens = PostgresAuthTokens(conn)
+        self.credentials = PostgresCredentials(conn)
+        self.directory = PostgresOrganizationDirectory(conn)
         return self
 
     async def __aexit__(

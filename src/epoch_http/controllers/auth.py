@@ -1,4 +1,9 @@
-"""Authentication: registration and the NextAuth-compatible session flow."""
+"""Authentication: registration, the NextAuth-compatible session flow, password
+reset and change, and magic sign-in links.
+
+Every way in that an anonymous caller can try (login, register, forgot
+password, reset, magic links) is rate limited per client and per account.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,45 @@ from urllib.parse import parse_qsl
 
 import msgspec
 import structlog
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie
+from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import ResponseSpec
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
+from litestar.response import Redirect
 
-from epoch_domain.accounts import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH
-from epoch_domain.errors import NotAuthenticated
+from epoch_domain.accounts import (
+    MAX_NAME_LENGTH,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    normalize_email,
+)
+from epoch_domain.errors import NotAuthenticated, TokenRejected
+from epoch_domain.usecases.accounts import LoginResult
+from epoch_domain.usecases.credentials import Credentials as CredentialsUseCase
+from epoch_domain.usecases.credentials import LinkRequest
 from epoch_http import csrf
-from epoch_http.schemas import ErrorOut
-from epoch_http.security import session_cookie_name, session_token
+from epoch_http.rate_limit import enforce
+from epoch_http.schemas import ErrorOut, SuccessOut, errors
+from epoch_http.security import (
+    CurrentSession,
+    current_session,
+    require_session,
+    session_cookie_name,
+    session_token,
+)
 
 log = structlog.get_logger()
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 Password = Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_LENGTH)]
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
+]
 
 
 class RegisterBody(msgspec.Struct):
@@ -68,6 +95,33 @@ class SignOutOut(msgspec.Struct):
     url: str
 
 
+class EmailBody(msgspec.Struct):
+    email: Email
+
+
+class MessageOut(msgspec.Struct):
+    message: str
+
+
+class ResetBody(msgspec.Struct):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: NewPassword
+
+
+class ChangePasswordBody(msgspec.Struct):
+    newPassword: NewPassword  # noqa: N815
+    currentPassword: Password | None = None  # noqa: N815
+    forced: bool = False
+
+
+# The same words whether or not the account exists.
+FORGOT_ANSWER = "If an account with that email exists, a reset link has been sent."
+MAGIC_ANSWER = "If an account with that email exists, a sign-in link has been sent."
+RESET_ANSWER = "Password has been reset successfully."
+LOGIN_PAGE = "/login"
+AFTER_LOGIN = "/dashboard"
+
+
 class Credentials(msgspec.Struct):
     email: str = ""
     password: str = ""
@@ -97,14 +151,55 @@ def safe_callback(url: str) -> str:
     return "/dashboard"
 
 
+def _session_cookie(request: Request[Any, Any, Any], result: LoginResult) -> Cookie:
+    secure = request.app.state.settings.cookies_secure
+    return Cookie(
+        key=session_cookie_name(secure),
+        value=result.token,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+        expires=int(result.session.expires_at.timestamp()),
+    )
+
+
+async def _retire_presented_session(request: Request[Any, Any, Any]) -> None:
+    """Login rotates the session: a cookie the browser already held (perhaps
+    planted by someone else) stops working when a new one is issued."""
+    old = session_token(request)
+    if old:
+        await request.app.state.container.accounts().sign_out(old)
+
+
+async def _mail_link(credentials: CredentialsUseCase, kind: str, email: str) -> None:
+    """Runs after the answer has gone out, so how long it takes (a database
+    write and an SMTP exchange only for real accounts) cannot be timed."""
+    try:
+        if kind == "password-reset":
+            result: LinkRequest = await credentials.forgot_password(email)
+        else:
+            result = await credentials.request_magic_link(email)
+    except Exception:
+        log.exception("auth.link.failed", kind=kind)
+        return
+    log.info(
+        "auth.link.requested",
+        kind=kind,
+        outcome=result.outcome.value,
+        user_id=result.user_id,
+    )
+
+
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["Authentication"]
 
-    @post("/register", status_code=201)
+    @post("/register", status_code=201, responses=errors(400, 409, 429))
     async def register(
         self, request: Request[Any, Any, Any], data: JSONBody[RegisterBody]
     ) -> RegisterOut:
+        await enforce(request, "register", data.email)
         accounts = request.app.state.container.accounts()
         result = await accounts.register(
             data.name, data.email, data.password, data.organizationName
@@ -141,6 +236,7 @@ class AuthController(Controller):
         responses={
             401: ResponseSpec(SignInOut, description="Wrong email or password"),
             403: ResponseSpec(ErrorOut, description="CSRF token missing or invalid"),
+            429: ResponseSpec(ErrorOut, description="Too many attempts"),
         },
     )
     async def sign_in(self, request: Request[Any, Any, Any]) -> Response[SignInOut]:
@@ -150,6 +246,7 @@ class AuthController(Controller):
         cookie = request.cookies.get(csrf.csrf_cookie_name(secure))
         if not csrf.verify(state.csrf_secret, cookie, creds.csrfToken):
             raise HTTPException(status_code=403, detail="CSRF token missing or invalid")
+        await enforce(request, "login", creds.email)
         try:
             result = await state.container.accounts().login(creds.email, creds.password)
         except NotAuthenticated:
@@ -158,18 +255,11 @@ class AuthController(Controller):
                 SignInOut("/login?error=CredentialsSignin", False, "CredentialsSignin"),
                 status_code=401,
             )
+        await _retire_presented_session(request)
         log.info("auth.login.succeeded", user_id=result.user.id)
-        session_cookie = Cookie(
-            key=session_cookie_name(secure),
-            value=result.token,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            path="/",
-            expires=int(result.session.expires_at.timestamp()),
-        )
         return Response(
-            SignInOut(safe_callback(creds.callbackUrl)), cookies=[session_cookie]
+            SignInOut(safe_callback(creds.callbackUrl)),
+            cookies=[_session_cookie(request, result)],
         )
 
     @get("/session")
@@ -210,3 +300,112 @@ class AuthController(Controller):
             path="/",
         )
         return Response(SignOutOut("/login"), cookies=[expired])
+
+    @post("/forgot-password", status_code=200, responses=errors(400, 429))
+    async def forgot_password(
+        self, request: Request[Any, Any, Any], data: JSONBody[EmailBody]
+    ) -> Response[MessageOut]:
+        email = normalize_email(data.email)
+        await enforce(request, "forgot-password", email)
+        credentials = request.app.state.container.credentials()
+        return Response(
+            MessageOut(FORGOT_ANSWER),
+            background=BackgroundTask(_mail_link, credentials, "password-reset", email),
+        )
+
+    @post("/reset-password", status_code=200, responses=errors(400, 429))
+    async def reset_password(
+        self, request: Request[Any, Any, Any], data: JSONBody[ResetBody]
+    ) -> MessageOut:
+        await enforce(request, "reset-password")
+        credentials = request.app.state.container.credentials()
+        try:
+            user_id = await credentials.reset_password(data.token, data.password)
+        except TokenRejected as rejected:
+            log.info("auth.reset.rejected", reason=rejected.reason)
+            raise
+        log.info("auth.reset.succeeded", user_id=user_id)
+        return MessageOut(RESET_ANSWER)
+
+    @put(
+        "/password",
+        guards=[require_session],
+        dependencies={"ctx": Provide(current_session, sync_to_thread=False)},
+        responses=errors(400, 401, 429),
+    )
+    async def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: CurrentSession,
+        data: JSONBody[ChangePasswordBody],
+    ) -> SuccessOut:
+        await enforce(request, "change-password", ctx.user.id)
+        revoked = await request.app.state.container.credentials().change_password(
+            ctx, data.currentPassword, data.newPassword, data.forced
+        )
+        log.info(
+            "auth.password.changed",
+            user_id=ctx.user.id,
+            forced=ctx.user.must_change_password,
+            other_sessions_revoked=revoked,
+        )
+        return SuccessOut()
+
+    @post("/magic-link/request", status_code=200, responses=errors(400, 429))
+    async def request_magic_link(
+        self, request: Request[Any, Any, Any], data: JSONBody[EmailBody]
+    ) -> Response[MessageOut]:
+        """Mail a one-time sign-in link (15 minutes) if the account exists;
+        the answer is the same either way."""
+        email = normalize_email(data.email)
+        await enforce(request, "magic-link-request", email)
+        credentials = request.app.state.container.credentials()
+        return Response(
+            MessageOut(MAGIC_ANSWER),
+            background=BackgroundTask(_mail_link, credentials, "magic-link", email),
+        )
+
+    @get(
+        "/magic-link",
+        status_code=302,
+        responses={
+            302: ResponseSpec(
+                None,
+                description=(
+                    "To /dashboard with a new session cookie, or to "
+                    "/login?error=MagicLinkInvalid|MagicLinkExpired|MagicLinkUsed"
+                ),
+            ),
+            429: ResponseSpec(ErrorOut, description="Too many attempts"),
+        },
+    )
+    async def magic_link(
+        self,
+        request: Request[Any, Any, Any],
+        token: Annotated[
+            str, QueryParameter(max_length=200, description="The mailed token")
+        ] = "",
+    ) -> Redirect:
+        await enforce(request, "magic-link")
+        # The token sits in this URL: keep it out of caches and referrers.
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+        try:
+            if not token:
+                raise TokenRejected("invalid")
+            result = await request.app.state.container.credentials().redeem_magic_link(
+                token
+            )
+        except TokenRejected as rejected:
+            log.info("auth.magic_link.rejected", reason=rejected.reason)
+            code = "MagicLink" + rejected.reason.capitalize()
+            return Redirect(
+                path=f"{LOGIN_PAGE}?error={code}", status_code=302, headers=headers
+            )
+        await _retire_presented_session(request)
+        log.info("auth.magic_link.succeeded", user_id=result.user.id)
+        return Redirect(
+            path=AFTER_LOGIN,
+            status_code=302,
+            headers=headers,
+            cookies=[_session_cookie(request, result)],
+        )
