@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 TABLES = (
+    "payment_attempts",
+    "overage_records",
     "webhook_events",
     "calls",
     "usage_cycles",

@@ -11,14 +11,19 @@ from epoch_adapters.postgres.database import create_engine, resolve_url
 from epoch_adapters.postgres.unit_of_work import unit_of_work_factory
 from epoch_adapters.rate_limit import build_rate_limiter
 from epoch_adapters.settings import Settings
+from epoch_adapters.stripe_payments import StripePayments
+from epoch_adapters.stripe_sandbox import SandboxPayments
 from epoch_adapters.system import Argon2PasswordHasher, SystemClock, SystemSecrets
-from epoch_domain.ports import Mailer
+from epoch_domain.ports import Mailer, Payments
 from epoch_domain.usecases.accounts import Accounts
 from epoch_domain.usecases.admin import Administration
 from epoch_domain.usecases.assistants import Assistants
+from epoch_domain.usecases.billing import Billing
+from epoch_domain.usecases.billing_events import BillingEvents
 from epoch_domain.usecases.call_events import CallEvents
 from epoch_domain.usecases.credentials import Credentials
 from epoch_domain.usecases.cycle_reset import ResetBillingCycles
+from epoch_domain.usecases.overage_billing import OverageBilling
 from epoch_domain.usecases.usage import Usage
 
 
@@ -33,6 +38,13 @@ def build_mailer(settings: Settings) -> Mailer:
             security=settings.smtp_security,
         )
     return FileMailer(settings.data_dir / "mail", settings.smtp_from)
+
+
+def build_payments(settings: Settings) -> Payments:
+    """Stripe when a secret key is set; the in-app sandbox otherwise."""
+    if settings.stripe_secret_key:
+        return StripePayments(settings)
+    return SandboxPayments(settings)
 
 
 class Container(containers.DeclarativeContainer):
@@ -77,6 +89,18 @@ class Container(containers.DeclarativeContainer):
     usage = providers.Singleton(Usage, uow=uow, clock=clock)
     reset_billing_cycles = providers.Singleton(
         ResetBillingCycles, uow=uow, clock=clock, secrets=secrets
+    )
+    payments = providers.Singleton(build_payments, settings)
+    billing = providers.Singleton(
+        Billing,
+        uow=uow,
+        clock=clock,
+        payments=payments,
+        app_url=settings.provided.app_url,
+    )
+    billing_events = providers.Singleton(BillingEvents, uow=uow, clock=clock)
+    overage_billing = providers.Singleton(
+        OverageBilling, uow=uow, clock=clock, payments=payments, secrets=secrets
     )
 
 

@@ -36,6 +36,14 @@ class Settings:
     smtp_from: str = "Epoch Voice <no-reply@epoch.local>"
     smtp_security: str = "starttls"
     db_pool_size: int = 10
+    stripe_secret_key: str | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_price_starter: str | None = None
+    stripe_price_advanced: str | None = None
+    stripe_price_pro: str | None = None
+    # Sandbox only: organization ids whose overage charges are declined.
+    stripe_sandbox_decline: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -76,6 +84,17 @@ class Settings:
             smtp_from=get("SMTP_FROM") or "Epoch Voice <no-reply@epoch.local>",
             smtp_security=(get("SMTP_SECURITY") or "starttls").lower(),
             db_pool_size=int(get("DB_POOL_SIZE") or 10),
+            stripe_secret_key=get("STRIPE_SECRET_KEY"),
+            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET"),
+            stripe_api_base=get("STRIPE_API_BASE") or "https://api.stripe.com",
+            stripe_price_starter=get("STRIPE_PRICE_STARTER"),
+            stripe_price_advanced=get("STRIPE_PRICE_ADVANCED"),
+            stripe_price_pro=get("STRIPE_PRICE_PRO"),
+            stripe_sandbox_decline=tuple(
+                o.strip()
+                for o in (get("STRIPE_SANDBOX_DECLINE") or "").split(",")
+                if o.strip()
+            ),
         )
 
     @property

@@ -29,6 +29,7 @@ class PortalRequest:
     customer_id: str | None
     tier: Tier
     return_url: str
+    subscription_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

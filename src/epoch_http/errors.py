@@ -16,6 +16,7 @@ from epoch_domain.errors import (
     LimitReached,
     NotAuthenticated,
     NotFound,
+    PaymentProviderFailed,
     PlanRequired,
     ValidationFailed,
 )
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: tuple[tuple[type[EpochError], int], ...] = (
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (PaymentProviderFailed, 502),
 )
 
 

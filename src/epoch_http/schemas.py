@@ -33,6 +33,7 @@ def errors(*codes: int) -> dict[int, ResponseSpec]:
         404: "Not found in this organization",
         409: "Already exists or already done",
         429: "Too many attempts; retry after the Retry-After seconds",
+        502: "The payment provider failed; nothing was changed",
     }
     return {code: ResponseSpec(ErrorOut, description=text[code]) for code in codes}
 

@@ -31,8 +31,18 @@ async def _billing_reset(container: Container) -> dict[str, int]:
     return counts.as_dict()
 
 
+async def _overage_billing(container: Container) -> dict[str, int]:
+    return (await container.overage_billing().bill()).as_dict()
+
+
+async def _payment_retry(container: Container) -> dict[str, int]:
+    return (await container.overage_billing().retry()).as_dict()
+
+
 JOBS: dict[str, Job] = {
     "billing-reset": _billing_reset,
+    "overage-billing": _overage_billing,
+    "payment-retry": _payment_retry,
 }
 
 

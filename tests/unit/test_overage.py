@@ -87,7 +87,9 @@ def _bill_weekly(
     for k, calls in enumerate(weeks):
         used += sum(calls)
         cycle = CycleOverage("c1", included, used, billed)
-        bill = bill_week(Week(WEEK.start + timedelta(weeks=k)), [cycle], rate, True, min_charge)
+        bill = bill_week(
+            Week(WEEK.start + timedelta(weeks=k)), [cycle], rate, True, min_charge
+        )
         amounts.append(bill.amount_cents)
         billed = bill.billed_through.get("c1", billed)
     return amounts, billed, used

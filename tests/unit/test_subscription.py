@@ -58,7 +58,8 @@ def test_cancelling_twice_is_a_conflict():
 def test_reactivate_before_the_effective_date_only():
     cancelled = cancel(ACTIVE, T0, PERIOD_END)
     back = reactivate(cancelled, PERIOD_END - timedelta(seconds=1))
-    assert back.cancelled_at is None and back.cancel_effective_at is None
+    assert back.cancelled_at is None
+    assert back.cancel_effective_at is None
     with pytest.raises(CancellationAlreadyEffective):
         reactivate(cancelled, PERIOD_END)
     with pytest.raises(NotCancelled):
@@ -137,7 +138,8 @@ def test_an_older_event_never_overwrites_newer_state():
         cancel_at=PERIOD_END,
     )
     state = apply_event(ACTIVE, cancelled_update)
-    assert state is not None and state.cancel_effective_at == PERIOD_END
+    assert state is not None
+    assert state.cancel_effective_at == PERIOD_END
     older = _event(
         EventKind.SUBSCRIPTION_UPDATED,
         T0,
@@ -168,12 +170,14 @@ def test_failed_then_paid_invoice_moves_the_status():
     failed = apply_event(
         ACTIVE, _event(EventKind.INVOICE_PAYMENT_FAILED, T0, subscription_id="sub_1")
     )
-    assert failed is not None and failed.status == "past_due"
+    assert failed is not None
+    assert failed.status == "past_due"
     paid = apply_event(
         failed,
         _event(EventKind.INVOICE_PAID, T0 + timedelta(1), subscription_id="sub_1"),
     )
-    assert paid is not None and paid.status == "active"
+    assert paid is not None
+    assert paid.status == "active"
 
 
 kinds = st.sampled_from(list(EventKind))

@@ -14,6 +14,7 @@ from epoch_adapters.postgres.accounts import (
     PostgresUsers,
 )
 from epoch_adapters.postgres.assistants import PostgresAssistants
+from epoch_adapters.postgres.billing import PostgresBilling
 from epoch_adapters.postgres.calls import (
     PostgresCalls,
     PostgresUsageCycles,
@@ -46,6 +47,7 @@ class PostgresUnitOfWork:
         self.calls = PostgresCalls(conn, self._new_id)
         self.cycles = PostgresUsageCycles(conn)
         self.webhook_events = PostgresWebhookEvents(conn, self._new_id)
+        self.billing = PostgresBilling(conn, self._new_id)
         self.auth_tokens = PostgresAuthTokens(conn)
         self.credentials = PostgresCredentials(conn)
         self.directory = PostgresOrganizationDirectory(conn)

@@ -83,7 +83,13 @@ class Billing:
                 "organization", "has no billing account yet; upgrade through checkout"
             )
         return await self._payments.create_portal(
-            PortalRequest(org.id, state.customer_id, state.tier, self._app_url + path)
+            PortalRequest(
+                org.id,
+                state.customer_id,
+                state.tier,
+                self._app_url + path,
+                state.subscription_id,
+            )
         )
 
     async def cancel(self, org: Organization, acknowledged: bool) -> SubscriptionState:

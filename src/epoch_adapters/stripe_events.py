@@ -1,0 +1,182 @@
+"""Stripe webhook events: signature check (with the official SDK) and reading
+the fields we act on from either API layout.
+
+Stripe moved fields between API versions (see the shared API notes, §3.2):
+an invoice's subscription is `invoice.subscription` before 2025-03-31.basil
+and `invoice.parent.subscription_details.subscription` (or per line,
+`lines.data[].parent.subscription_item_details.subscription`) after; a
+subscription's `current_period_*` moved from the subscription onto each
+`items.data[]`. The readers below try the current layout, then the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from epoch_domain.errors import ValidationFailed
+from epoch_domain.plans import Tier
+from epoch_domain.subscription import BillingEvent, EventKind
+
+TOLERANCE_SECONDS = 300
+SIGNATURE_FIELD = "Stripe-Signature"
+
+
+def verify(payload: bytes, header: str | None, secret: str | None) -> dict[str, Any]:
+    """The event as a dict, once its signature verifies within the tolerance."""
+    if not secret:
+        raise ValidationFailed(SIGNATURE_FIELD, "no webhook secret is configured")
+    if not header:
+        raise ValidationFailed(SIGNATURE_FIELD, "is missing")
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload, header, secret, tolerance=TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError as err:
+        raise ValidationFailed(SIGNATURE_FIELD, "does not verify") from err
+    try:
+        data = json.loads(payload)
+    except ValueError as err:
+        raise ValidationFailed("body", "is not JSON") from err
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise ValidationFailed("body", "is not a Stripe event")
+    return data
+
+
+def sign(payload: bytes, secret: str, at: int | None = None) -> str:
+    """A `Stripe-Signature` header for `payload`, as Stripe computes it."""
+    timestamp = int(time.time()) if at is None else at
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def _get(data: Any, *path: str | int) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            if not isinstance(data, list) or len(data) <= key:
+                return None
+            data = data[key]
+        else:
+            if not isinstance(data, Mapping):
+                return None
+            data = data.get(key)
+    return data
+
+
+def _ts(value: Any) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+def _id(value: Any) -> str | None:
+    """An id given as a string or as an expanded object."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, Mapping) and isinstance(value.get("id"), str):
+        return str(value["id"])
+    return None
+
+
+def _tier(value: Any) -> Tier | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return Tier.parse(value)
+    except ValidationFailed:
+        return None
+
+
+def _subscription_tier(
+    obj: Mapping[str, Any], prices: Mapping[str, Tier]
+) -> Tier | None:
+    price = _get(obj, "items", "data", 0, "price")
+    price_id = _id(price)
+    if price_id and price_id in prices:
+        return prices[price_id]
+    by_metadata = _tier(_get(obj, "metadata", "plan"))
+    if by_metadata:
+        return by_metadata
+    lookup = _get(price, "lookup_key")
+    if isinstance(lookup, str):
+        return _tier(lookup.split("_", 1)[0])
+    return None
+
+
+def _invoice_subscription(obj: Mapping[str, Any]) -> str | None:
+    found = _id(_get(obj, "parent", "subscription_details", "subscription"))
+    found = found or _id(obj.get("subscription"))
+    if found:
+        return found
+    for line in _get(obj, "lines", "data") or []:
+        found = _id(
+            _get(line, "parent", "subscription_item_details", "subscription")
+        ) or _id(_get(line, "subscription"))
+        if found:
+            return found
+    return None
+
+
+def read_event(
+    data: Mapping[str, Any], prices: Mapping[str, Tier]
+) -> BillingEvent | None:
+    """The event in our terms, or None for a type we do not act on."""
+    try:
+        kind = EventKind(data.get("type"))
+    except ValueError:
+        return None
+    obj = _get(data, "data", "object") or {}
+    created = _ts(data.get("created")) or datetime.now(UTC)
+    base: dict[str, Any] = {
+        "id": str(data["id"]),
+        "kind": kind,
+        "created": created,
+        "customer_id": _id(obj.get("customer")),
+    }
+    if kind is EventKind.CHECKOUT_COMPLETED:
+        return BillingEvent(
+            **base,
+            organization_ref=obj.get("client_reference_id")
+            or _get(obj, "metadata", "org_id"),
+            subscription_id=_id(obj.get("subscription")),
+            tier=_tier(_get(obj, "metadata", "plan")),
+            completed=(
+                obj.get("mode") == "subscription"
+                and obj.get("status") == "complete"
+                and obj.get("payment_status") in ("paid", "no_payment_required")
+            ),
+        )
+    if kind in (EventKind.SUBSCRIPTION_UPDATED, EventKind.SUBSCRIPTION_DELETED):
+        item = _get(obj, "items", "data", 0) or {}
+        return BillingEvent(
+            **base,
+            organization_ref=_get(obj, "metadata", "org_id"),
+            subscription_id=_id(obj.get("id")),
+            tier=_subscription_tier(obj, prices),
+            status=obj.get("status"),
+            period_start=_ts(obj.get("current_period_start"))
+            or _ts(_get(item, "current_period_start")),
+            period_end=_ts(obj.get("current_period_end"))
+            or _ts(_get(item, "current_period_end")),
+            cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
+            cancel_at=_ts(obj.get("cancel_at")),
+            canceled_at=_ts(obj.get("canceled_at")),
+            ended_at=_ts(obj.get("ended_at")),
+        )
+    return BillingEvent(
+        **base,
+        organization_ref=_get(
+            obj, "parent", "subscription_details", "metadata", "org_id"
+        )
+        or _get(obj, "metadata", "org_id"),
+        subscription_id=_invoice_subscription(obj),
+        status=obj.get("status"),
+    )
