@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -20,15 +21,33 @@ from typing import TYPE_CHECKING, Any, Self
 from epoch_domain import ports
 from epoch_domain.accounts import Organization, User
 from epoch_domain.assistants import Assistant
+from epoch_domain.auth_tokens import AuthToken, TokenKind
+from epoch_domain.billing import (
+    BillingCandidate,
+    Charge,
+    ChargeAttempt,
+    ChargeOutcome,
+    ChargeResult,
+    CheckoutRequest,
+    PendingCharge,
+    PortalRequest,
+    StoredEvent,
+)
 from epoch_domain.calls import Call, CallStatus
 from epoch_domain.cycles import UsageCycle
+from epoch_domain.errors import PaymentProviderFailed, ValidationFailed
+from epoch_domain.metering import MS_PER_MINUTE
+from epoch_domain.overage import CycleOverage, OverageRecord, OverageStatus
+from epoch_domain.plans import Tier, plan_for
 from epoch_domain.ports import (
     DueCycle,
     LockedCall,
     MailDeliveryFailed,
+    OrganizationSummary,
     OutgoingMail,
 )
 from epoch_domain.sessions import AuthSession
+from epoch_domain.subscription import BillingEvent, SubscriptionState
 
 # ---------------------------------------------------------------- small ports
 
@@ -137,6 +156,33 @@ class WebhookEventRow:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AuthTokenRow:
+    token: AuthToken
+    token_digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentAttemptRow:
+    id: str
+    record_id: str
+    organization_id: str
+    attempt: int
+    idempotency_key: str
+    amount_cents: int
+    outcome: ChargeOutcome
+    payment_id: str | None
+    error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OverageRow:
+    record: OverageRecord
+    created_at: datetime
+    paid_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class Tables:
     organizations: dict[str, Organization] = field(default_factory=dict)
@@ -146,25 +192,34 @@ class Tables:
     calls: dict[str, CallRow] = field(default_factory=dict)
     cycles: dict[str, UsageCycle] = field(default_factory=dict)
     webhook_events: dict[str, WebhookEventRow] = field(default_factory=dict)
+    auth_tokens: dict[str, AuthTokenRow] = field(default_factory=dict)
+    password_changed_at: dict[str, datetime] = field(default_factory=dict)
+    # Subscription columns of the organization row; the tier lives on the
+    # organization itself, as the plan column does.
+    subscriptions: dict[str, SubscriptionState] = field(default_factory=dict)
+    # usage_cycles.billed_overage_ms, by cycle id (absent means 0).
+    billed_overage: dict[str, int] = field(default_factory=dict)
+    overage_records: dict[str, OverageRow] = field(default_factory=dict)
+    payment_attempts: dict[str, PaymentAttemptRow] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         # Rows are frozen dataclasses, so copying the dicts copies the state.
         return Tables(
-            dict(self.organizations),
-            dict(self.users),
-            dict(self.sessions),
-            dict(self.assistants),
-            dict(self.calls),
-            dict(self.cycles),
-            dict(self.webhook_events),
+            **{name: dict(getattr(self, name)) for name in Tables.__dataclass_fields__}
         )
 
 
 class FakeDatabase:
     """The committed state, shared by every unit of work a factory opens."""
 
-    def __init__(self, new_id: Callable[[], str] | None = None) -> None:
+    def __init__(
+        self,
+        new_id: Callable[[], str] | None = None,
+        clock: FakeClock | None = None,
+    ) -> None:
         self.tables = Tables()
+        # What `now()` means inside SQL (row creation times).
+        self.clock = clock or FakeClock()
         self.commits = 0
         self.rollbacks = 0
         self.locked_organizations: list[str] = []
@@ -175,6 +230,9 @@ class FakeDatabase:
 
     def new_id(self) -> str:
         return self._new_id()
+
+    def now(self) -> datetime:
+        return self.clock.now()
 
     def unit_of_work(self) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
@@ -207,6 +265,10 @@ class FakeUnitOfWork:
     calls: ports.CallRepository
     cycles: ports.UsageCycleRepository
     webhook_events: ports.WebhookEventRepository
+    billing: ports.BillingRepository
+    auth_tokens: ports.AuthTokenRepository
+    credentials: ports.CredentialRepository
+    directory: ports.OrganizationDirectory
 
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
@@ -227,6 +289,10 @@ class FakeUnitOfWork:
         self.calls = FakeCalls(tables, self._db)
         self.cycles = FakeUsageCycles(tables, self._db)
         self.webhook_events = FakeWebhookEvents(tables, self._db)
+        self.billing = FakeBilling(tables, self._db)
+        self.auth_tokens = FakeAuthTokens(tables)
+        self.credentials = FakeCredentials(tables)
+        self.directory = FakeOrganizationDirectory(tables)
 
     async def __aexit__(
         self,
@@ -635,6 +701,437 @@ class FakeWebhookEvents(_Repo):
             )
 
 
+class FakeAuthTokens(_Repo):
+    async def add(self, token: AuthToken, token_digest: str) -> None:
+        if token.id in self.tables.auth_tokens or any(
+            r.token_digest == token_digest for r in self.tables.auth_tokens.values()
+        ):
+            raise FakeIntegrityError("auth_tokens")
+        self.tables.auth_tokens[token.id] = AuthTokenRow(token, token_digest)
+
+    async def lock_by_digest(self, token_digest: str) -> AuthToken | None:
+        for row in self.tables.auth_tokens.values():
+            if row.token_digest == token_digest:
+                return row.token
+        return None
+
+    async def mark_used(self, token_id: str, now: datetime) -> None:
+        row = self.tables.auth_tokens.get(token_id)
+        if row is not None and row.token.used_at is None:
+            token = replace(row.token, used_at=now)
+            self.tables.auth_tokens[token_id] = replace(row, token=token)
+
+    async def spend_unused(
+        self, user_id: str, now: datetime, kind: TokenKind | None = None
+    ) -> int:
+        spent = 0
+        for token_id, row in list(self.tables.auth_tokens.items()):
+            token = row.token
+            if token.user_id != user_id or token.used_at is not None:
+                continue
+            if kind is not None and token.kind is not kind:
+                continue
+            self.tables.auth_tokens[token_id] = replace(
+                row, token=replace(token, used_at=now)
+            )
+            spent += 1
+        return spent
+
+
+class FakeCredentials(_Repo):
+    async def set_password(
+        self, user_id: str, password_hash: str, now: datetime
+    ) -> None:
+        user = self.tables.users.get(user_id)
+        if user is not None:
+            self.tables.users[user_id] = replace(
+                user, password_hash=password_hash, must_change_password=False
+            )
+            self.tables.password_changed_at[user_id] = now
+
+    async def require_change(self, user_id: str) -> bool:
+        user = self.tables.users.get(user_id)
+        if user is None:
+            return False
+        self.tables.users[user_id] = replace(user, must_change_password=True)
+        return True
+
+
+class FakeOrganizationDirectory(_Repo):
+    def _matches(self, org: Organization, query: str | None) -> bool:
+        if query is None:
+            return True
+        needle = query.lower()
+        return (
+            needle in org.name.lower()
+            or org.id == query
+            or any(
+                u.organization_id == org.id and needle in u.email.lower()
+                for u in self.tables.users.values()
+            )
+        )
+
+    async def search(
+        self, query: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[OrganizationSummary], int]:
+        found = [
+            o for o in self.tables.organizations.values() if self._matches(o, query)
+        ]
+        found.sort(key=lambda o: o.id)
+        found.sort(key=lambda o: o.created_at, reverse=True)
+        page = found[offset : offset + limit]
+        return (
+            [
+                OrganizationSummary(
+                    o,
+                    sum(
+                        1
+                        for u in self.tables.users.values()
+                        if u.organization_id == o.id
+                    ),
+                )
+                for o in page
+            ],
+            len(found),
+        )
+
+    async def members(self, org_id: str) -> Sequence[User]:
+        # Insertion order stands in for the users' creation time.
+        return [u for u in self.tables.users.values() if u.organization_id == org_id]
+
+    async def set_tier(self, org_id: str, tier: Tier, included_minutes: int) -> bool:
+        org = self.tables.organizations.get(org_id)
+        if org is None:
+            return False
+        self.tables.organizations[org_id] = replace(org, tier=tier)
+        for cycle_id, cycle in list(self.tables.cycles.items()):
+            if cycle.organization_id == org_id and cycle.closed_at is None:
+                self.tables.cycles[cycle_id] = replace(
+                    cycle, included_minutes=included_minutes
+                )
+        return True
+
+
+_STATUS_AFTER = {
+    ChargeOutcome.SUCCEEDED: OverageStatus.PAID,
+    ChargeOutcome.DECLINED: OverageStatus.FAILED,
+    ChargeOutcome.ERROR: OverageStatus.PENDING,
+}
+
+
+class FakeBilling(_Repo):
+    def __init__(self, tables: Tables, db: FakeDatabase) -> None:
+        super().__init__(tables)
+        self._db = db
+
+    # Subscription state
+
+    async def subscription(
+        self, org_id: str, lock: bool = False
+    ) -> SubscriptionState | None:
+        org = self.tables.organizations.get(org_id)
+        if org is None:
+            return None
+        if lock:
+            self._db.locked_organizations.append(org_id)
+        stored = self.tables.subscriptions.get(org_id, SubscriptionState(org.tier))
+        return replace(stored, tier=org.tier)
+
+    async def save_subscription(self, org_id: str, state: SubscriptionState) -> None:
+        org = self.tables.organizations[org_id]
+        self.tables.organizations[org_id] = replace(org, tier=state.tier)
+        self.tables.subscriptions[org_id] = state
+        if org.tier is not state.tier:
+            # An upgrade grows the open cycle at once; a downgrade waits.
+            included = plan_for(state.tier).included_minutes
+            for cycle_id, cycle in list(self.tables.cycles.items()):
+                if (
+                    cycle.organization_id == org_id
+                    and cycle.closed_at is None
+                    and cycle.included_minutes < included
+                ):
+                    self.tables.cycles[cycle_id] = replace(
+                        cycle, included_minutes=included
+                    )
+
+    async def organization_for_event(
+        self,
+        organization_ref: str | None,
+        customer_id: str | None,
+        subscription_id: str | None,
+    ) -> str | None:
+        if organization_ref and organization_ref in self.tables.organizations:
+            return organization_ref
+        subs = self.tables.subscriptions
+        for wanted, attribute in (
+            (customer_id, "customer_id"),
+            (subscription_id, "subscription_id"),
+        ):
+            if not wanted:
+                continue
+            for org_id, state in subs.items():
+                if getattr(state, attribute) == wanted:
+                    return org_id
+        return None
+
+    async def lock_event(self, event_id: str) -> StoredEvent | None:
+        row = self.tables.webhook_events.get(event_id)
+        if row is None:
+            return None
+        return StoredEvent(row.id, row.processed_at is not None)
+
+    # What the organization sees
+
+    async def records(self, org_id: str, limit: int) -> Sequence[OverageRecord]:
+        mine = [
+            r.record
+            for r in self.tables.overage_records.values()
+            if r.record.organization_id == org_id
+        ]
+        mine.sort(key=lambda r: r.week.start, reverse=True)
+        return mine[:limit]
+
+    def _cycle_overage(self, cycle: UsageCycle, used_ms: int) -> CycleOverage:
+        billed = self.tables.billed_overage.get(cycle.id, 0)
+        return CycleOverage(cycle.id, cycle.included_minutes, used_ms, billed)
+
+    def _has_unbilled(self, cycle: UsageCycle) -> bool:
+        billed = self.tables.billed_overage.get(cycle.id, 0)
+        return billed < cycle.used_ms - cycle.included_minutes * MS_PER_MINUTE
+
+    async def unbilled_cycles(
+        self, org_id: str
+    ) -> tuple[CycleOverage | None, Sequence[CycleOverage]]:
+        current = None
+        unbilled = []
+        for cycle in self.tables.cycles.values():
+            if cycle.organization_id != org_id:
+                continue
+            if cycle.closed_at is not None and not self._has_unbilled(cycle):
+                continue
+            overage = self._cycle_overage(cycle, cycle.used_ms)
+            if cycle.closed_at is None:
+                current = overage
+            if overage.unbilled_ms > 0:
+                unbilled.append(overage)
+        return current, unbilled
+
+    # The overage job
+
+    async def lock_candidates(
+        self, cut_off: datetime, after: str | None, limit: int
+    ) -> Sequence[BillingCandidate]:
+        due = [c for c in self.tables.cycles.values() if self._has_unbilled(c)]
+        org_ids = sorted(
+            {
+                c.organization_id
+                for c in due
+                if after is None or c.organization_id > after
+            }
+        )[:limit]
+        out = []
+        for org_id in org_ids:
+            org = self.tables.organizations[org_id]
+            cycles = sorted(
+                (c for c in due if c.organization_id == org_id),
+                key=lambda c: c.starts_at,
+            )
+            metered = [
+                self._cycle_overage(
+                    c,
+                    sum(
+                        row.metered_ms or 0
+                        for row in self.tables.calls.values()
+                        if row.cycle_id == c.id
+                        and row.metered_at is not None
+                        and row.metered_at < cut_off
+                    ),
+                )
+                for c in cycles
+            ]
+            out.append(BillingCandidate(org_id, org.tier, org.overage_enabled, metered))
+        return out
+
+    async def insert_records(self, records: Sequence[OverageRecord]) -> set[str]:
+        taken = {
+            (r.record.organization_id, r.record.week.start)
+            for r in self.tables.overage_records.values()
+        }
+        inserted = set()
+        for record in records:
+            key = (record.organization_id, record.week.start)
+            if key in taken:
+                continue  # ON CONFLICT (organization_id, week_start) DO NOTHING
+            taken.add(key)
+            self.tables.overage_records[record.id] = OverageRow(record, self._db.now())
+            inserted.add(record.organization_id)
+        return inserted
+
+    async def mark_billed(self, marks: Mapping[str, int]) -> None:
+        for cycle_id, mark in marks.items():
+            if cycle_id in self.tables.cycles:
+                self.tables.billed_overage[cycle_id] = mark
+
+    async def lock_pending(
+        self, limit: int, exclude: Sequence[str] = ()
+    ) -> Sequence[PendingCharge]:
+        pending = [
+            row
+            for row in self.tables.overage_records.values()
+            if row.record.status is OverageStatus.PENDING
+            and row.record.id not in exclude
+        ]
+        pending.sort(key=lambda r: r.record.id)
+        pending.sort(key=lambda r: r.created_at)
+        out = []
+        for row in pending[:limit]:
+            state = self.tables.subscriptions.get(row.record.organization_id)
+            out.append(PendingCharge(row.record, state.customer_id if state else None))
+        return out
+
+    async def finish_charges(
+        self, attempts: Sequence[ChargeAttempt], now: datetime
+    ) -> None:
+        for attempt in attempts:
+            record, result = attempt.record, attempt.result
+            attempt_id = self._db.new_id()
+            self.tables.payment_attempts[attempt_id] = PaymentAttemptRow(
+                id=attempt_id,
+                record_id=record.id,
+                organization_id=record.organization_id,
+                attempt=record.attempts,
+                idempotency_key=attempt.key,
+                amount_cents=record.amount_cents,
+                outcome=result.outcome,
+                payment_id=result.payment_id,
+                error=result.error,
+                created_at=now,
+            )
+            row = self.tables.overage_records[record.id]
+            status = _STATUS_AFTER[result.outcome]
+            self.tables.overage_records[record.id] = replace(
+                row,
+                record=replace(
+                    row.record,
+                    status=status,
+                    payment_id=result.payment_id or row.record.payment_id,
+                    last_error=result.error,
+                    next_attempt_at=attempt.next_attempt_at,
+                ),
+                paid_at=now if status is OverageStatus.PAID else None,
+            )
+
+    async def requeue_failed(self, now: datetime, limit: int) -> Sequence[str]:
+        ids = []
+        for record_id, row in list(self.tables.overage_records.items()):
+            record = row.record
+            if (
+                record.status is OverageStatus.FAILED
+                and record.next_attempt_at is not None
+                and record.next_attempt_at <= now
+                and record.attempts < limit
+            ):
+                self.tables.overage_records[record_id] = replace(
+                    row,
+                    record=replace(
+                        record,
+                        status=OverageStatus.PENDING,
+                        attempts=record.attempts + 1,
+                        next_attempt_at=None,
+                    ),
+                )
+                ids.append(record_id)
+        return ids
+
+    async def count_organizations(self) -> int:
+        return len(self.tables.organizations)
+
+
+# ---------------------------------------------------------------- payments
+
+
+class FakePayments:
+    """A payment provider in memory. Charges are idempotent per key, as the
+    real one promises: the same key answers with its first definite result.
+    `declining` customers are declined; `unreachable` makes every call fail
+    (checkout and portal raise, a charge raises a connection error);
+    `uncertain` makes charges answer ERROR (an unknown outcome, not stored)."""
+
+    SECRET = "whsec_fake"
+
+    def __init__(self, base_url: str = "https://pay.example.test") -> None:
+        self.base_url = base_url
+        self.declining: set[str] = set()
+        self.unreachable = False
+        self.uncertain = False
+        self.checkouts: list[CheckoutRequest] = []
+        self.portals: list[PortalRequest] = []
+        self.cancelled: list[str] = []
+        self.resumed: list[str] = []
+        self.charge_calls: list[Charge] = []
+        self.results: dict[str, ChargeResult] = {}
+        self.amounts: dict[str, int] = {}
+        # Events the provider would deliver, by event id.
+        self.events: dict[str, BillingEvent] = {}
+
+    def _check_reachable(self) -> None:
+        if self.unreachable:
+            raise PaymentProviderFailed("the fake payment provider is down")
+
+    async def create_checkout(self, request: CheckoutRequest) -> str:
+        self._check_reachable()
+        self.checkouts.append(request)
+        return f"{self.base_url}/checkout/{len(self.checkouts)}"
+
+    async def create_portal(self, request: PortalRequest) -> str:
+        self._check_reachable()
+        self.portals.append(request)
+        return f"{self.base_url}/portal/{len(self.portals)}"
+
+    async def cancel_at_period_end(self, subscription_id: str) -> None:
+        self._check_reachable()
+        self.cancelled.append(subscription_id)
+
+    async def resume(self, subscription_id: str) -> None:
+        self._check_reachable()
+        self.resumed.append(subscription_id)
+
+    async def charge(self, charge: Charge) -> ChargeResult:
+        self.charge_calls.append(charge)
+        if self.unreachable:
+            raise ConnectionError("the fake payment provider is down")
+        known = self.results.get(charge.idempotency_key)
+        if known is not None:
+            return known
+        if self.uncertain:
+            return ChargeResult(ChargeOutcome.ERROR, error="timeout")
+        if charge.customer_id in self.declining:
+            result = ChargeResult(ChargeOutcome.DECLINED, error="card_declined")
+        else:
+            payment_id = f"pi_{len(self.results) + 1}"
+            result = ChargeResult(ChargeOutcome.SUCCEEDED, payment_id=payment_id)
+            self.amounts[charge.idempotency_key] = charge.amount_cents
+        self.results[charge.idempotency_key] = result
+        return result
+
+    @property
+    def charged_cents(self) -> int:
+        """Money actually taken: each succeeded key once."""
+        return sum(self.amounts.values())
+
+    @classmethod
+    def sign(cls, payload: bytes) -> str:
+        return "v1=" + hashlib.sha256(cls.SECRET.encode() + payload).hexdigest()
+
+    def read_event(
+        self, payload: bytes, signature: str | None
+    ) -> tuple[Mapping[str, Any], BillingEvent | None]:
+        if signature is None or signature != self.sign(payload):
+            raise ValidationFailed("Stripe-Signature", "does not match the payload")
+        raw = json.loads(payload)
+        return raw, self.events.get(str(raw.get("id")))
+
+
 if TYPE_CHECKING:
     # mypy checks that every fake satisfies its port.
     _clock: ports.Clock = FakeClock()
@@ -643,3 +1140,4 @@ if TYPE_CHECKING:
     _mailer: ports.Mailer = FakeMailer()
     _factory: ports.UnitOfWorkFactory = FakeUnitOfWorkFactory()
     _uow: ports.UnitOfWork = FakeUnitOfWork(FakeDatabase())
+    _payments: ports.Payments = FakePayments()
