@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from epoch_domain import prompt_sections
 from epoch_domain.errors import ValidationFailed
 
 WEEKDAYS: tuple[str, ...] = (
@@ -281,3 +282,10 @@ def hours_text(hours: BusinessHours, timezone: str) -> str:
         "take a message."
     )
     return "\n".join(lines)
+
+
+def apply_hours(prompt: str, hours: BusinessHours, timezone: str) -> str:
+    """`prompt` with its hours section rewritten; nothing else changes."""
+    return prompt_sections.update_section(
+        prompt, prompt_sections.HOURS, hours_text(hours, timezone)
+    )

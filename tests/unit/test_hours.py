@@ -11,6 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from epoch_domain import hours as h
+from epoch_domain import prompt_sections as ps
 from epoch_domain.errors import ValidationFailed
 
 NY = "America/New_York"
@@ -374,3 +375,17 @@ def test_local_instant_shows_the_time_or_the_first_later_one(
     assert before < wall
     if shown != wall:  # only when the time was skipped
         assert shown - wall <= timedelta(hours=1)
+
+
+@given(week_json, zones, st.text(max_size=40))
+def test_apply_hours_rewrites_only_the_hours_section(
+    raw: dict[str, dict[str, object]], zone_name: str, owner: str
+) -> None:
+    hours = h.parse_business_hours(raw)
+    prompt = owner + "\n" + ps.build_prompt({"persona": "P", "hours": "old"})
+    updated = h.apply_hours(prompt, hours, zone_name)
+    assert updated.startswith(owner + "\n")
+    assert ps.parse(updated).sections == {
+        "persona": "P",
+        "hours": h.hours_text(hours, zone_name),
+    }
