@@ -5,9 +5,10 @@
 * Letters are refused (no vanity "1-800-FLOWERS" translation), as are
   characters that are not part of a written number and extensions.
 * The number must have a possible length for its country. North American
-  (+1) numbers must also have the shape NXX-NXX-XXXX (area code and exchange
-  not starting with 0 or 1). Numbers outside +1 must be valid for their
-  country per the `phonenumbers` metadata. The fictional +1 555 numbers of the
+  (+1) numbers must also have the North American shape: a 3-digit area code
+  and a 3-digit exchange, neither starting with 0 or 1, then 4 digits.
+  Numbers outside +1 must be valid for their country per the `phonenumbers`
+  metadata. The fictional +1 555 numbers of the
   API reference are accepted, so the examples there work as written.
 * The result is E.164 ("+14155552671"); normalising it again returns it.
 """
