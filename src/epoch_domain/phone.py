@@ -8,8 +8,8 @@
   (+1) numbers must also have the North American shape: a 3-digit area code
   and a 3-digit exchange, neither starting with 0 or 1, then 4 digits.
   Numbers outside +1 must be valid for their country per the `phonenumbers`
-  metadata. The fictional +1 555 numbers of the
-  API reference are accepted, so the examples there work as written.
+  metadata. The fictional +1 555 numbers of the API reference are accepted,
+  so the examples there work as written.
 * The result is E.164 ("+14155552671"); normalising it again returns it.
 """
 
