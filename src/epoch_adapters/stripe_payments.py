@@ -60,6 +60,9 @@ class StripePayments:
                 f"No Stripe price is set for {request.tier.name}"
             )
         metadata = {"org_id": request.organization_id, "plan": request.tier.name}
+        if request.subscription_id:
+            await self._change_price(request.subscription_id, price, metadata)
+            return request.success_url
         params: dict[str, Any] = {
             "mode": "subscription",
             "line_items": [{"price": price, "quantity": 1}],
@@ -80,6 +83,29 @@ class StripePayments:
         except stripe.StripeError as err:
             raise self._failed("checkout", err) from err
         return str(session.url)
+
+    async def _change_price(
+        self, subscription_id: str, price: str, metadata: dict[str, str]
+    ) -> None:
+        """An upgrade of a paying customer moves the existing subscription to
+        the new price (prorated, invoiced now) rather than opening a second
+        subscription that would bill alongside the first."""
+        try:
+            current = await self._client.v1.subscriptions.retrieve_async(
+                subscription_id
+            )
+            item = _id(_field(current, "items")["data"][0])
+            await self._client.v1.subscriptions.update_async(
+                subscription_id,
+                params={
+                    "items": [{"id": item, "price": price}],
+                    "proration_behavior": "always_invoice",
+                    "cancel_at_period_end": False,
+                    "metadata": metadata,
+                },
+            )
+        except stripe.StripeError as err:
+            raise self._failed("upgrade", err) from err
 
     async def create_portal(self, request: PortalRequest) -> str:
         if not request.customer_id:

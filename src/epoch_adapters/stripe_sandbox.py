@@ -75,6 +75,7 @@ class SandboxPayments:
                 "email": request.customer_email,
                 "success": request.success_url,
                 "cancel": request.cancel_url,
+                "subscription": request.subscription_id,
             }
         )
         return f"{self._app_url}/sandbox/stripe/checkout?token={token}"
@@ -153,7 +154,13 @@ class SandboxPayments:
     def checkout_events(
         self, session: Mapping[str, Any], now: datetime
     ) -> list[dict[str, Any]]:
-        """What Stripe sends when a subscription checkout is paid."""
+        """What Stripe sends when a subscription checkout is paid (or, for a
+        paying customer, when the existing subscription changes price)."""
+        if session.get("subscription"):
+            tier = Tier[str(session["tier"])]
+            return [
+                self.plan_change_event(session, str(session["subscription"]), tier, now)
+            ]
         org_id = str(session["org"])
         tier = Tier[str(session["tier"])]
         subscription_id = "sub_sandbox_" + _digest(str(session["session"]))

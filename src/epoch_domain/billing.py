@@ -21,6 +21,8 @@ class CheckoutRequest:
     customer_email: str | None
     success_url: str
     cancel_url: str
+    # The live subscription to move to the new price, instead of a second one.
+    subscription_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

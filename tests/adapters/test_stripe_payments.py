@@ -69,6 +69,10 @@ class FakeStripe:
                 "object": "subscription",
                 "cancel_at_period_end": form.get("cancel_at_period_end") == "true",
                 "status": "active",
+                "items": {
+                    "object": "list",
+                    "data": [{"id": "si_1", "object": "subscription_item"}],
+                },
             }
         if path.startswith("/v1/customers/"):
             customer = path.rsplit("/", 1)[1]
@@ -190,6 +194,31 @@ async def test_checkout_sends_the_tiers_price_form_encoded(fake_stripe):
     assert form["metadata[org_id]"] == "org-1"
     assert form["subscription_data[metadata][plan]"] == "PRO"
     assert form["customer_email"] == "owner@example.com"
+
+
+async def test_a_paying_customer_upgrades_the_same_subscription(fake_stripe):
+    fake, base = fake_stripe
+    url = await _payments(base).create_checkout(
+        CheckoutRequest(
+            organization_id="org-1",
+            tier=Tier.PRO,
+            customer_id="cus_1",
+            customer_email="owner@example.com",
+            success_url="https://app.example.com/dashboard/billing?checkout=success",
+            cancel_url="https://app.example.com/dashboard/billing",
+            subscription_id="sub_1",
+        )
+    )
+    assert url == "https://app.example.com/dashboard/billing?checkout=success"
+    assert [(r["method"], r["path"]) for r in fake.requests] == [
+        ("GET", "/v1/subscriptions/sub_1"),
+        ("POST", "/v1/subscriptions/sub_1"),
+    ]
+    form = fake.requests[1]["form"]
+    assert form["items[0][id]"] == "si_1"
+    assert form["items[0][price]"] == "price_pro"
+    assert form["proration_behavior"] == "always_invoice"
+    assert not any(r["path"] == "/v1/checkout/sessions" for r in fake.requests)
 
 
 async def test_portal_and_cancel_at_period_end(fake_stripe):

@@ -101,6 +101,20 @@ async def test_upgrade_through_checkout_and_the_signed_webhook(client: AsyncTest
     assert history["rateCentsPerMin"] == 30
 
 
+async def test_a_paying_customer_upgrades_the_same_subscription(
+    client: AsyncTestClient,
+):
+    await signed_up(client)
+    await upgrade(client, "STARTER")
+    before = await _status(client)
+    await upgrade(client, "PRO")
+    after = await _status(client)
+    assert after["plan"] == "PRO"
+    assert after["stripeSubscriptionId"] == before["stripeSubscriptionId"]
+    usage = (await client.get("/api/usage")).json()
+    assert usage["snapshot"]["minutesLimit"] == 500
+
+
 @pytest.mark.parametrize(
     ("tier", "field_problem"),
     [("PRO", "already on PRO"), ("STARTER", "downgrade"), ("ENTERPRISE", "one of")],

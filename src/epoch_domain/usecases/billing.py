@@ -14,6 +14,7 @@ from epoch_domain.overage import CurrentOverage, OverageRecord, current_overage
 from epoch_domain.plans import Tier, plan_for
 from epoch_domain.ports import Clock, Payments, UnitOfWorkFactory
 from epoch_domain.subscription import (
+    PAYING_STATUSES,
     SubscriptionState,
     cancel,
     check_checkout,
@@ -72,6 +73,9 @@ class Billing:
                 customer_email=email,
                 success_url=f"{self._app_url}/dashboard/billing?checkout=success",
                 cancel_url=f"{self._app_url}/dashboard/billing?checkout=cancelled",
+                subscription_id=(
+                    state.subscription_id if state.status in PAYING_STATUSES else None
+                ),
             )
         )
 
