@@ -268,7 +268,6 @@ class PostgresBilling:
     async def insert_records(self, records: Sequence[OverageRecord]) -> set[str]:
         if not records:
             return set()
-        now = func.now()
         rows = [
             {
                 "id": r.id,
@@ -281,16 +280,16 @@ class PostgresBilling:
                 "status": r.status.value,
                 "idempotency_key": r.idempotency_key,
                 "attempts": r.attempts,
-                "created_at": now,
-                "updated_at": now,
             }
             for r in records
         ]
+        # executemany: one cached statement, sent as batched VALUES.
         inserted = await self._conn.execute(
             insert(overage_records)
-            .values(rows)
+            .values(created_at=func.now(), updated_at=func.now())
             .on_conflict_do_nothing(index_elements=["organization_id", "week_start"])
-            .returning(overage_records.c.organization_id)
+            .returning(overage_records.c.organization_id),
+            rows,
         )
         return {str(org_id) for org_id in inserted.scalars()}
 
@@ -328,23 +327,22 @@ class PostgresBilling:
         if not attempts:
             return
         await self._conn.execute(
-            insert(payment_attempts).values(
-                [
-                    {
-                        "id": self._new_id(),
-                        "organization_id": a.record.organization_id,
-                        "overage_record_id": a.record.id,
-                        "attempt": a.record.attempts,
-                        "idempotency_key": a.key,
-                        "amount_cents": a.record.amount_cents,
-                        "outcome": a.result.outcome.value,
-                        "payment_id": a.result.payment_id,
-                        "error": a.result.error,
-                        "created_at": now,
-                    }
-                    for a in attempts
-                ]
-            )
+            insert(payment_attempts),
+            [
+                {
+                    "id": self._new_id(),
+                    "organization_id": a.record.organization_id,
+                    "overage_record_id": a.record.id,
+                    "attempt": a.record.attempts,
+                    "idempotency_key": a.key,
+                    "amount_cents": a.record.amount_cents,
+                    "outcome": a.result.outcome.value,
+                    "payment_id": a.result.payment_id,
+                    "error": a.result.error,
+                    "created_at": now,
+                }
+                for a in attempts
+            ],
         )
         params = []
         for a in attempts:
