@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from epoch_domain.errors import ValidationFailed
 from epoch_domain.plans import Tier
+from epoch_domain.text import has_control, is_address
 
 MIN_PASSWORD_LENGTH = 8
 # Argon2 hashes any length, but an unbounded password is a cheap way to burn CPU.
 MAX_PASSWORD_LENGTH = 256
 MAX_NAME_LENGTH = 120
-# Deliberately loose: one "@", something on each side, a dot in the domain.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +40,7 @@ class User:
 
 def normalize_email(raw: str) -> str:
     email = raw.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    if len(email) > 254 or has_control(raw) or not is_address(email):
         raise ValidationFailed("email", "is not a valid email address")
     return email
 
@@ -60,6 +58,8 @@ def check_password(password: str, field: str = "password") -> str:
 
 
 def check_name(value: str, field: str) -> str:
+    if has_control(value):
+        raise ValidationFailed(field, "must not contain control characters")
     name = value.strip()
     if not name:
         raise ValidationFailed(field, "must not be empty")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from epoch_domain.errors import ValidationFailed
+from epoch_domain.text import has_control
 
 MAX_DISPLAY_NAME = 80
 MAX_PLATFORM_ID = 128
@@ -29,6 +30,8 @@ class Assistant:
 
 
 def check_display_name(raw: str) -> str:
+    if has_control(raw):
+        raise ValidationFailed("name", "must not contain control characters")
     name = raw.strip()
     if not name:
         raise ValidationFailed("name", "must not be empty")
@@ -38,6 +41,8 @@ def check_display_name(raw: str) -> str:
 
 
 def check_platform_id(raw: str) -> str:
+    if has_control(raw):
+        raise ValidationFailed("vapiAssistantId", "must not contain control characters")
     value = raw.strip()
     if not value:
         raise ValidationFailed("vapiAssistantId", "must not be empty")

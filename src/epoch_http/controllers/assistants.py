@@ -11,11 +11,29 @@ from litestar.di import Provide
 from litestar.params import FromPath, JSONBody
 
 from epoch_domain.assistants import MAX_DISPLAY_NAME, MAX_PLATFORM_ID, Assistant
+from epoch_domain.text import NAME_PATTERN, TOKEN_PATTERN
 from epoch_http.ids import parse_id
-from epoch_http.schemas import SuccessOut, errors
+from epoch_http.schemas import SuccessOut, documented, errors
 from epoch_http.security import CurrentSession, current_session, require_session
 
-DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DISPLAY_NAME)]
+# The domain checks these (answering a 400 that names the field); the schema
+# states the same rules.
+DisplayName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_DISPLAY_NAME,
+        extra_json_schema=documented(pattern=NAME_PATTERN),
+    ),
+]
+PlatformId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_PLATFORM_ID,
+        extra_json_schema=documented(pattern=TOKEN_PATTERN),
+    ),
+]
 
 
 class AssistantOut(msgspec.Struct):
@@ -48,9 +66,7 @@ class AssistantEnvelope(msgspec.Struct):
 
 
 class RegisterAssistantBody(msgspec.Struct):
-    vapiAssistantId: Annotated[  # noqa: N815
-        str, msgspec.Meta(min_length=1, max_length=MAX_PLATFORM_ID)
-    ]
+    vapiAssistantId: PlatformId  # noqa: N815
     name: DisplayName
 
 
