@@ -24,12 +24,12 @@ _LINK = re.compile(r"https?://\S+")
 
 @asynccontextmanager
 async def client_for(
-    settings: Settings, **changes: Any
+    settings: Settings, base_url: str = "http://testserver.local", **changes: Any
 ) -> AsyncIterator[AsyncTestClient]:
     """An app on this test's database with some settings changed."""
     await truncate_all(settings.database_url or "")
     app = create_app(replace(settings, **changes))
-    async with AsyncTestClient(app, base_url="http://testserver.local") as client:
+    async with AsyncTestClient(app, base_url=base_url) as client:
         yield client
 
 
@@ -102,3 +102,9 @@ async def status_with_session(
         client.cookies.clear()
         for cookie in saved:
             client.cookies.jar.set_cookie(cookie)
+
+
+def use_session(client: AsyncTestClient, token: str) -> None:
+    """Make the client present exactly this session from now on."""
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, token)
