@@ -60,7 +60,9 @@ class BillingEvents:
     async def _apply(
         uow: UnitOfWork, event: BillingEvent | None
     ) -> tuple[EventOutcome, str | None]:
-        if event is None:
+        if event is None or not event.completed:
+            # A type we do not act on, or a checkout that is not a finished,
+            # paid subscription checkout (another product's payment).
             return EventOutcome.IGNORED, None
         org_id = await uow.billing.organization_for_event(
             event.organization_ref, event.customer_id, event.subscription_id
