@@ -1,0 +1,125 @@
+"""Reading the shared Stripe samples in both API layouts, and the signature
+test vectors of the API notes (checked with the SDK, tolerance aside)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import stripe
+
+from epoch_adapters import stripe_events
+from epoch_domain.errors import ValidationFailed
+from epoch_domain.plans import Tier
+from epoch_domain.subscription import EventKind
+from tests.conftest import sample_path
+from tests.http.helpers import load_sample
+
+SUB = "sub_000000000000000000000000"
+
+
+def _at(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "subscription", "period_end"),
+    [
+        (
+            "stripe-checkout.session.completed.json",
+            EventKind.CHECKOUT_COMPLETED,
+            SUB,
+            None,
+        ),
+        (
+            "stripe-customer.subscription.updated.json",
+            EventKind.SUBSCRIPTION_UPDATED,
+            SUB,
+            1650998505,
+        ),
+        (
+            "stripe-customer.subscription.updated.current-api.json",
+            EventKind.SUBSCRIPTION_UPDATED,
+            SUB,
+            1771113600,
+        ),
+        (
+            "stripe-customer.subscription.deleted.json",
+            EventKind.SUBSCRIPTION_DELETED,
+            SUB,
+            1650998496,
+        ),
+        (
+            "stripe-customer.subscription.deleted.current-api.json",
+            EventKind.SUBSCRIPTION_DELETED,
+            SUB,
+            1771113600,
+        ),
+        ("stripe-invoice.paid.json", EventKind.INVOICE_PAID, None, None),
+        ("stripe-invoice.paid.current-api.json", EventKind.INVOICE_PAID, SUB, None),
+        (
+            "stripe-invoice.payment_failed.current-api.json",
+            EventKind.INVOICE_PAYMENT_FAILED,
+            SUB,
+            None,
+        ),
+    ],
+)
+def test_every_sample_is_read_in_its_layout(name, kind, subscription, period_end):
+    event = stripe_events.read_event(load_sample(name), {})
+    assert event is not None
+    assert event.kind is kind
+    assert event.customer_id == "cus_00000000000000"
+    assert event.subscription_id == subscription
+    if period_end is not None:
+        assert event.period_end == _at(period_end)
+
+
+def test_checkout_reads_the_plan_and_the_organization():
+    event = stripe_events.read_event(
+        load_sample("stripe-checkout.session.completed.json"), {}
+    )
+    assert event is not None
+    assert event.tier is Tier.STARTER
+    assert event.organization_ref == "org_example_0001"
+    assert event.completed is True
+
+
+def test_the_current_subscription_layout_gives_the_pending_cancellation():
+    data = load_sample("stripe-customer.subscription.updated.current-api.json")
+    event = stripe_events.read_event(data, {"price_000000000000000000000000": Tier.PRO})
+    assert event is not None
+    assert event.tier is Tier.PRO
+    assert event.cancel_at_period_end is True
+    assert event.cancel_at == _at(1771113600)
+    assert event.period_start == _at(1768435200)
+    assert event.organization_ref == "org_example_0001"
+
+
+def test_lookup_keys_name_the_tier_when_the_price_is_unknown():
+    data = load_sample("stripe-customer.subscription.updated.current-api.json")
+    event = stripe_events.read_event(data, {})
+    assert event is not None
+    assert event.tier is Tier.STARTER  # lookup_key "starter_monthly"
+
+
+def test_other_types_are_not_read():
+    assert (
+        stripe_events.read_event({"id": "evt_1", "type": "charge.refunded"}, {}) is None
+    )
+
+
+def test_the_notes_vectors_match_our_signer_and_the_sdk():
+    raw = sample_path("stripe-invoice.paid.current-api.json").read_bytes()
+    header = stripe_events.sign(raw, "whsec_test_secret", at=1_700_000_000)
+    assert header.endswith(
+        "v1=e425a34472028da7e27ced464a6e67902c5bbfdcc0729bc30d4d305323a8020f"
+    )
+    assert stripe.WebhookSignature.verify_header(raw, header, "whsec_test_secret")
+    # With the 300 s tolerance, a 2023 timestamp is too old.
+    with pytest.raises(ValidationFailed):
+        stripe_events.verify(raw, header, "whsec_test_secret")
+    small = b'{"id":"evt_1","object":"event","type":"invoice.paid"}'
+    assert stripe_events.sign(small, "whsec_test_secret", 1_700_000_000).endswith(
+        "v1=dfb4777aaaec4ea29ff455dd4df7fe6b2ef71096ad3a93a158db7e100109ea91"
+    )
