@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 
+import anyio
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -275,3 +276,28 @@ async def test_registration_survives_an_unreachable_mail_server(settings: Settin
     ) as client:
         account = await register(client, email="nomail@example.com")
         assert (await login(client, account.email, account.password)).status_code == 200
+
+
+async def test_two_simultaneous_resets_with_one_token_change_the_password_once(
+    mailing_client: AsyncTestClient, smtp: SmtpServer
+):
+    account = await register(mailing_client, email="race@example.com")
+    await _forgot(mailing_client, account.email)
+    token = token_of(link_in(smtp.inbox, account.email, "Reset your"))
+    statuses: dict[str, int] = {}
+
+    async def reset(password: str) -> None:
+        response = await mailing_client.post(
+            "/api/auth/reset-password", json={"token": token, "password": password}
+        )
+        statuses[password] = response.status_code
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(reset, "racer-one-pass")
+        group.start_soon(reset, "racer-two-pass")
+
+    assert sorted(statuses.values()) == [200, 400]
+    [winner] = [p for p, status in statuses.items() if status == 200]
+    [loser] = [p for p, status in statuses.items() if status == 400]
+    assert (await login(mailing_client, account.email, winner)).status_code == 200
+    assert (await login(mailing_client, account.email, loser)).status_code == 401
