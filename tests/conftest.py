@@ -68,6 +68,11 @@ def server_url() -> str:
     configured = os.environ.get("DATABASE_URL")
     if configured:
         return asyncpg_url(configured)
+    # xdist workers share one embedded server (pgserver counts its users and
+    # the last one stops it). pgserver creates the data folder before taking
+    # its lock and fails if it already exists, so a second worker starting at
+    # the same moment would fail: create it here, harmlessly, for all.
+    (ROOT / ".data" / "test" / "postgres").mkdir(parents=True, exist_ok=True)
     return start_embedded(ROOT / ".data" / "test")
 
 
