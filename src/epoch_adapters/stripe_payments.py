@@ -136,6 +136,11 @@ class StripePayments:
             raise self._failed("subscription", err) from err
 
     async def charge(self, charge: Charge) -> ChargeResult:
+        result = await self._charge(charge)
+        log_charge(charge, result)
+        return result
+
+    async def _charge(self, charge: Charge) -> ChargeResult:
         try:
             customer = await self._client.v1.customers.retrieve_async(
                 charge.customer_id
@@ -192,6 +197,19 @@ class StripePayments:
             code=err.code,
         )
         return PaymentProviderFailed(f"Stripe refused the {what} request")
+
+
+def log_charge(charge: Charge, result: ChargeResult) -> None:
+    """One line per try; the key identifies the organization and week."""
+    outcome = result.outcome.value.lower()
+    log.info(
+        f"billing.overage.{outcome}",
+        organization_id=charge.organization_id,
+        amount_cents=charge.amount_cents,
+        idempotency_key=charge.idempotency_key,
+        payment_id=result.payment_id,
+        reason=result.error,
+    )
 
 
 def _field(obj: Any, name: str) -> Any:

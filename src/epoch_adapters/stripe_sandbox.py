@@ -26,6 +26,7 @@ from typing import Any
 
 from epoch_adapters import stripe_events
 from epoch_adapters.settings import Settings
+from epoch_adapters.stripe_payments import log_charge
 from epoch_domain.billing import (
     Charge,
     ChargeOutcome,
@@ -112,6 +113,7 @@ class SandboxPayments:
         else:
             result = ChargeResult(ChargeOutcome.SUCCEEDED, payment_id)
         self.charges[charge.idempotency_key] = result
+        log_charge(charge, result)
         return result
 
     def read_event(
