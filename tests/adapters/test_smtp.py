@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ssl
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,115 @@ def test_settings_choose_smtp_only_when_a_host_is_set(tmp_path: Path):
     live = build_mailer(Settings(data_dir=tmp_path, smtp_host="mail.example.com"))
     assert isinstance(sandbox, FileMailer)
     assert isinstance(live, SmtpMailer)
+
+
+# -- TLS: a certificate of our own, trusted only by the mailer under test ----
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "epoch test smtp")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("smtp-tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def _trusting(certificate: tuple[Path, Path]) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+async def test_starttls_upgrades_before_sending(certificate):
+    with smtp_server(
+        tls_context=_server_context(certificate), require_starttls=True
+    ) as server:
+        mailer = SmtpMailer(
+            server.host,
+            server.port,
+            SENDER,
+            security="starttls",
+            tls_context=_trusting(certificate),
+        )
+        await mailer.send(MAIL)
+    [message] = server.inbox.messages
+    assert message["Subject"] == MAIL.subject
+
+
+async def test_plain_smtp_to_a_server_requiring_starttls_is_refused(certificate):
+    with smtp_server(
+        tls_context=_server_context(certificate), require_starttls=True
+    ) as server:
+        mailer = SmtpMailer(server.host, server.port, SENDER, security="none")
+        with pytest.raises(MailDeliveryFailed):
+            await mailer.send(MAIL)
+    assert server.inbox.messages == []
+
+
+async def test_implicit_tls_delivers(certificate):
+    with smtp_server(ssl_context=_server_context(certificate)) as server:
+        mailer = SmtpMailer(
+            server.host,
+            server.port,
+            SENDER,
+            security="tls",
+            tls_context=_trusting(certificate),
+        )
+        await mailer.send(MAIL)
+    assert len(server.inbox.messages) == 1
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_an_untrusted_certificate_is_never_sent_to(certificate, security):
+    options = (
+        {"tls_context": _server_context(certificate), "require_starttls": True}
+        if security == "starttls"
+        else {"ssl_context": _server_context(certificate)}
+    )
+    with smtp_server(**options) as server:
+        # The system trust store does not know our test certificate.
+        mailer = SmtpMailer(
+            server.host, server.port, SENDER, security=security, timeout=3
+        )
+        with pytest.raises(MailDeliveryFailed):
+            await mailer.send(MAIL)
+    assert server.inbox.messages == []
