@@ -12,7 +12,8 @@ What it shows: seconds per 1,000 organizations stay flat as the count grows
 organization has 1 or 20 calls (no query per call: calls are summed in SQL).
 
 Run alone: `python -m bench.overage_billing` (DATABASE_URL, or an embedded
-PostgreSQL under .data/bench). `BENCH_ORGS` overrides the largest size.
+PostgreSQL under .data/bench); `make bench` runs it with the others.
+`BENCH_ORGS` overrides the largest size.
 """
 
 from __future__ import annotations
@@ -21,17 +22,15 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 from sqlalchemy import event
 
-from epoch_adapters.postgres.database import asyncpg_url, create_engine, start_embedded
-from epoch_adapters.postgres.migrate import upgrade
+from bench.support import fresh_database, server_url
+from epoch_adapters.logging import configure_logging
+from epoch_adapters.postgres.database import create_engine
 from epoch_adapters.postgres.unit_of_work import unit_of_work_factory
 from epoch_adapters.settings import Settings
 from epoch_adapters.stripe_sandbox import SandboxPayments
@@ -52,37 +51,6 @@ class FixedClock:
 
 def _plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    base = base.rsplit("/", 1)[0] + "/" + name
-    return f"{base}?{query}" if query else base
-
-
-def _server_url() -> str:
-    configured = os.environ.get("DATABASE_URL")
-    if configured:
-        return asyncpg_url(configured)
-    return start_embedded(Path(".data") / "bench")
-
-
-@contextmanager
-def _database(server: str) -> Iterator[str]:
-    name = f"epoch_bench_{uuid.uuid4().hex[:10]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(_plain(server))
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(server, name)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _seed(url: str, orgs: int, calls_per_org: int) -> None:
@@ -217,16 +185,16 @@ async def _bill(url: str) -> dict[str, Any]:
     }
 
 
-def measure(orgs: int, calls_per_org: int) -> dict[str, Any]:
-    with _database(_server_url()) as url:
-        asyncio.run(upgrade(url))
-        asyncio.run(_seed(url, orgs, calls_per_org))
-        run = asyncio.run(_bill(url))
+async def measure(server: str, orgs: int, calls_per_org: int) -> dict[str, Any]:
+    async with fresh_database(server) as url:
+        await _seed(url, orgs, calls_per_org)
+        run = await _bill(url)
     billed = run["result"]["billed"]
     assert billed == orgs, run
     assert run["rerun"]["billed"] == 0, run
     assert run["charges"] == orgs, run
     return {
+        "benchmark": "overage_billing",
         "organizations": orgs,
         "calls_per_organization": calls_per_org,
         "seconds": round(run["seconds"], 3),
@@ -247,18 +215,17 @@ def scenarios() -> list[tuple[int, int]]:
     ]
 
 
-async def run() -> dict[str, Any]:
-    """The harness's entry point: every scenario, in a worker thread (each
-    scenario runs its own event loops)."""
-    rows = [
-        await asyncio.to_thread(measure, orgs, calls) for orgs, calls in scenarios()
-    ]
-    return {"name": "overage_billing", "runs": rows}
+async def run(server: str | None = None) -> list[dict[str, Any]]:
+    """The harness's entry point (see bench/__main__.py): one row per
+    scenario."""
+    # One log line per charge is production's cost, not the terminal's.
+    configure_logging("json", "WARNING")
+    where = server or server_url()
+    return [await measure(where, orgs, calls) for orgs, calls in scenarios()]
 
 
 def main() -> None:
-    for orgs, calls in scenarios():
-        row = measure(orgs, calls)
+    for row in asyncio.run(run()):
         print(
             f"{row['organizations']:>6} orgs x {row['calls_per_organization']:>2} "
             f"calls: {row['seconds']:7.3f} s, "
