@@ -35,7 +35,12 @@ from epoch_domain.billing import (
 )
 from epoch_domain.calls import Call, CallStatus
 from epoch_domain.cycles import UsageCycle
-from epoch_domain.errors import PaymentProviderFailed, ValidationFailed
+from epoch_domain.errors import (
+    PaymentProviderFailed,
+    ProviderUnavailable,
+    ValidationFailed,
+)
+from epoch_domain.knowledge_base import DocumentKind, KnowledgeSection, KnowledgeUpload
 from epoch_domain.metering import MS_PER_MINUTE
 from epoch_domain.overage import CycleOverage, OverageRecord, OverageStatus
 from epoch_domain.plans import Tier, plan_for
@@ -45,6 +50,16 @@ from epoch_domain.ports import (
     MailDeliveryFailed,
     OrganizationSummary,
     OutgoingMail,
+)
+from epoch_domain.receptionist import AssistantConfig, ReceptionistProfile
+from epoch_domain.receptionist_ports import (
+    ExtractedBusiness,
+    FetchedSite,
+    KnowledgeBaseRepository,
+    KnowledgeFile,
+    ReceptionistProfileRepository,
+    VoiceOption,
+    WebPage,
 )
 from epoch_domain.sessions import AuthSession
 from epoch_domain.subscription import BillingEvent, SubscriptionState
@@ -201,6 +216,11 @@ class Tables:
     billed_overage: dict[str, int] = field(default_factory=dict)
     overage_records: dict[str, OverageRow] = field(default_factory=dict)
     payment_attempts: dict[str, PaymentAttemptRow] = field(default_factory=dict)
+    # Receptionist profile and knowledge base (see the section at the end).
+    receptionists: dict[str, ReceptionistProfile] = field(default_factory=dict)
+    kb_sections: dict[tuple[str, str], KnowledgeSection] = field(default_factory=dict)
+    kb_uploads: dict[tuple[str, str], KnowledgeUpload] = field(default_factory=dict)
+    kb_retired: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         # Rows are frozen dataclasses, so copying the dicts copies the state.
@@ -269,6 +289,8 @@ class FakeUnitOfWork:
     auth_tokens: ports.AuthTokenRepository
     credentials: ports.CredentialRepository
     directory: ports.OrganizationDirectory
+    receptionists: ReceptionistProfileRepository
+    knowledge_base: KnowledgeBaseRepository
 
     def __init__(self, db: FakeDatabase) -> None:
         self._db = db
@@ -293,6 +315,8 @@ class FakeUnitOfWork:
         self.auth_tokens = FakeAuthTokens(tables)
         self.credentials = FakeCredentials(tables)
         self.directory = FakeOrganizationDirectory(tables)
+        self.receptionists = FakeReceptionistProfiles(tables, self._db)
+        self.knowledge_base = FakeKnowledgeBase(tables)
 
     async def __aexit__(
         self,
@@ -1141,3 +1165,224 @@ if TYPE_CHECKING:
     _factory: ports.UnitOfWorkFactory = FakeUnitOfWorkFactory()
     _uow: ports.UnitOfWork = FakeUnitOfWork(FakeDatabase())
     _payments: ports.Payments = FakePayments()
+
+
+# ---------------------------------------------------------------- receptionist
+
+
+class FakeReceptionistProfiles(_Repo):
+    def __init__(self, tables: Tables, db: FakeDatabase) -> None:
+        super().__init__(tables)
+        self._db = db
+
+    async def get(self, org_id: str, lock: bool = False) -> ReceptionistProfile | None:
+        if lock:
+            self._db.locked_organizations.append(org_id)
+        return self.tables.receptionists.get(org_id)
+
+    async def save(self, profile: ReceptionistProfile) -> None:
+        self.tables.receptionists[profile.organization_id] = profile
+
+    async def mark_synced(self, org_id: str, revision: int) -> None:
+        profile = self.tables.receptionists.get(org_id)
+        if profile is not None and profile.synced_revision < revision:
+            self.tables.receptionists[org_id] = replace(
+                profile, synced_revision=min(revision, profile.revision)
+            )
+
+    async def needing_sync(self, after: str | None, limit: int) -> Sequence[str]:
+        due = sorted(
+            org_id
+            for org_id, p in self.tables.receptionists.items()
+            if p.needs_sync
+            and p.vapi_assistant_id
+            and (after is None or org_id > after)
+        )
+        return due[:limit]
+
+
+class FakeKnowledgeBase(_Repo):
+    async def sections(self, org_id: str) -> Sequence[KnowledgeSection]:
+        mine = [s for (o, _), s in self.tables.kb_sections.items() if o == org_id]
+        return sorted(mine, key=lambda s: s.key)
+
+    async def save(self, section: KnowledgeSection) -> None:
+        self.tables.kb_sections[(section.organization_id, section.key)] = section
+
+    async def delete(self, org_id: str, key: str) -> bool:
+        return self.tables.kb_sections.pop((org_id, key), None) is not None
+
+    async def set_file(self, org_id: str, key: str, version: int, file_id: str) -> bool:
+        section = self.tables.kb_sections.get((org_id, key))
+        if section is None or section.version != version:
+            return False
+        self.tables.kb_sections[(org_id, key)] = replace(section, file_id=file_id)
+        return True
+
+    async def add_upload(self, upload: KnowledgeUpload) -> None:
+        self.tables.kb_uploads[(upload.organization_id, upload.file_id)] = upload
+
+    async def take_upload(self, org_id: str, file_id: str) -> KnowledgeUpload | None:
+        return self.tables.kb_uploads.pop((org_id, file_id), None)
+
+    async def retire_file(self, org_id: str, file_id: str) -> None:
+        self.tables.kb_retired[(org_id, file_id)] = True
+
+    async def retired_files(self, org_id: str) -> Sequence[str]:
+        return sorted(f for (o, f) in self.tables.kb_retired if o == org_id)
+
+    async def forget_file(self, org_id: str, file_id: str) -> None:
+        self.tables.kb_retired.pop((org_id, file_id), None)
+
+
+class FakeVoicePlatform:
+    """Keeps assistants and files as the platform would. With `failing` every
+    call raises `ProviderUnavailable` and changes nothing."""
+
+    def __init__(self) -> None:
+        self.failing = False
+        self.assistants: dict[str, AssistantConfig] = {}
+        self.files: dict[str, tuple[str, bytes, str]] = {}
+        self.calls: list[str] = []
+        self._next = 0
+
+    def _step(self, name: str) -> None:
+        if self.failing:
+            raise ProviderUnavailable("voice platform", f"{name} failed")
+        self.calls.append(name)
+
+    def _id(self, prefix: str) -> str:
+        self._next += 1
+        return f"{prefix}_{self._next}"
+
+    async def create_assistant(self, config: AssistantConfig) -> str:
+        self._step("create_assistant")
+        platform_id = self._id("asst")
+        self.assistants[platform_id] = config
+        return platform_id
+
+    async def update_assistant(
+        self, platform_assistant_id: str, config: AssistantConfig
+    ) -> None:
+        self._step("update_assistant")
+        self.assistants[platform_assistant_id] = config
+
+    async def upload_knowledge_file(
+        self, file_name: str, content: bytes, content_type: str
+    ) -> KnowledgeFile:
+        self._step("upload_knowledge_file")
+        file_id = self._id("file")
+        self.files[file_id] = (file_name, content, content_type)
+        return KnowledgeFile(file_id, file_name, len(content))
+
+    async def delete_file(self, file_id: str) -> None:
+        self._step("delete_file")
+        self.files.pop(file_id, None)
+
+
+class FakeVoiceCatalog:
+    def __init__(self, voices: Sequence[VoiceOption] = ()) -> None:
+        self.failing = False
+        self.listed = list(voices) or [
+            VoiceOption("pNInz6obpgDQGcFmaJgB", "Savannah", "female", "Warm", None),
+            VoiceOption("voice_marcus", "Marcus", "male", "Calm", None),
+        ]
+
+    async def voices(self) -> Sequence[VoiceOption]:
+        if self.failing:
+            raise ProviderUnavailable("voice catalog")
+        return list(self.listed)
+
+
+class FakeLanguageModel:
+    """Writes "Written from:" and the material it was given (or `answer`);
+    extracts `extracted` whatever the pages say."""
+
+    def __init__(self, extracted: ExtractedBusiness | None = None) -> None:
+        self.failing = False
+        self.answer: str | None = None
+        self.extracted = extracted or ExtractedBusiness()
+        self.requests: list[tuple[str, str]] = []
+
+    async def complete(self, instructions: str, material: str, max_chars: int) -> str:
+        if self.failing:
+            raise ProviderUnavailable("language model")
+        self.requests.append((instructions, material))
+        if self.answer is not None:
+            return self.answer
+        return f"Written from:\n{material}"[:max_chars]
+
+    async def extract_business(
+        self, url: str, pages: Sequence[WebPage]
+    ) -> ExtractedBusiness:
+        if self.failing:
+            raise ProviderUnavailable("language model")
+        return self.extracted
+
+
+class FakeWebsiteFetcher:
+    def __init__(
+        self, pages: Sequence[WebPage] = (), warnings: Sequence[str] = ()
+    ) -> None:
+        self.pages = list(pages)
+        self.warnings = list(warnings)
+        self.fetched: list[tuple[str, int]] = []
+
+    async def fetch(self, url: str, max_pages: int) -> FetchedSite:
+        self.fetched.append((url, max_pages))
+        return FetchedSite(self.pages[:max_pages], self.warnings)
+
+
+class FakeDocumentText:
+    """Reads a document as the text after its first line (the magic bytes)."""
+
+    async def extract(self, content: bytes, kind: DocumentKind) -> str:
+        _, _, rest = content.partition(b"\n")
+        if not rest:
+            raise ValidationFailed("file", f"this {kind.value} file cannot be read")
+        return rest.decode("utf-8", "replace")
+
+
+class FakeNumberProvisioner:
+    """Buys "+1<area code>555nnnn" numbers for organizations with an active
+    assistant and sets them on the organization row, as the phone-numbers
+    use case does."""
+
+    @dataclass(frozen=True, slots=True)
+    class Line:
+        phone_number: str | None
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+        self.failing = False
+        self.requests: list[tuple[str, str | None]] = []
+
+    async def provision(
+        self, org: Organization, area_code: str | None
+    ) -> FakeNumberProvisioner.Line:
+        if self.failing:
+            raise ProviderUnavailable("telephony provider", "no number available")
+        if not any(
+            a.organization_id == org.id for a in self.db.tables.assistants.values()
+        ):
+            raise ValidationFailed("assistant", "an active assistant is required")
+        self.requests.append((org.id, area_code))
+        number = f"+1{area_code or '415'}555{len(self.requests):04d}"
+        stored = self.db.tables.organizations[org.id]
+        self.db.tables.organizations[org.id] = replace(stored, phone_number=number)
+        return self.Line(number)
+
+
+if TYPE_CHECKING:
+    from epoch_domain import receptionist_ports as _rp
+
+    _profiles: _rp.ReceptionistProfileRepository = FakeReceptionistProfiles(
+        Tables(), FakeDatabase()
+    )
+    _kb: _rp.KnowledgeBaseRepository = FakeKnowledgeBase(Tables())
+    _platform: _rp.VoicePlatform = FakeVoicePlatform()
+    _catalog: _rp.VoiceCatalog = FakeVoiceCatalog()
+    _model: _rp.LanguageModel = FakeLanguageModel()
+    _fetcher: _rp.WebsiteFetcher = FakeWebsiteFetcher()
+    _documents: _rp.DocumentText = FakeDocumentText()
+    _provisioner: _rp.NumberProvisioner = FakeNumberProvisioner(FakeDatabase())

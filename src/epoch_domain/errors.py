@@ -3,7 +3,8 @@
     EpochError
      ├── ValidationFailed          input that no rule can accept
      │    ├── TokenRejected        a mailed token that is unknown, used or expired
-     │    └── UnknownPromptSection a system-prompt section key that does not exist
+     │    ├── UnknownPromptSection a system-prompt section key that does not exist
+     │    └── OnboardingAlreadyCompleted  onboarding steps after completion
      ├── NotFound                  absent, or belongs to another organization
      ├── Conflict                  the thing already exists or is already done
      │    ├── EmailTaken
@@ -16,7 +17,9 @@
      ├── LimitReached              a plan limit (assistants, minutes) is used up
      ├── NotAuthenticated          no valid session or credential
      ├── Forbidden                 authenticated, but not allowed
-     └── PaymentProviderFailed     the payment provider failed or is unreachable
+     ├── PaymentProviderFailed     the payment provider failed or is unreachable
+     └── ProviderUnavailable       another provider (voice platform, telephony,
+                                   language model, ...) failed or is unreachable
 
 The HTTP layer maps each branch to a status code in one table; the domain knows
 nothing about status codes.
@@ -148,3 +151,21 @@ class NotAuthenticated(EpochError):
 
 class Forbidden(EpochError):
     """Authenticated, but this caller may not do this."""
+
+
+class OnboardingAlreadyCompleted(ValidationFailed):
+    """Onboarding steps (saving data, analysing a website) after completion."""
+
+    def __init__(self) -> None:
+        super().__init__("onboarding", "has already been completed")
+
+
+class ProviderUnavailable(EpochError):
+    """An outside provider (voice platform, telephony, language model, website,
+    document reader, voice catalog) failed or could not be reached."""
+
+    def __init__(self, provider: str, detail: str = "") -> None:
+        text = f"The {provider} is unavailable"
+        super().__init__(f"{text}: {detail}" if detail else text)
+        self.provider = provider
+        self.detail = detail

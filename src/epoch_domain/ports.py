@@ -30,6 +30,10 @@ from epoch_domain.cycles import UsageCycle
 from epoch_domain.errors import EpochError
 from epoch_domain.overage import CycleOverage, OverageRecord
 from epoch_domain.plans import Tier
+from epoch_domain.receptionist_ports import (
+    KnowledgeBaseRepository,
+    ReceptionistProfileRepository,
+)
 from epoch_domain.sessions import AuthSession
 from epoch_domain.subscription import BillingEvent, SubscriptionState
 
@@ -335,6 +339,9 @@ class UnitOfWork(Protocol):
     auth_tokens: AuthTokenRepository
     credentials: CredentialRepository
     directory: OrganizationDirectory
+    # Receptionist profile and knowledge base (see receptionist_ports.py).
+    receptionists: ReceptionistProfileRepository
+    knowledge_base: KnowledgeBaseRepository
 
     async def __aenter__(self) -> Self: ...
 
