@@ -18,7 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from epoch_domain import ports
+from epoch_domain import ports, telephony_ports
+from epoch_domain.a2p import A2PStatus
+from epoch_domain.a2p_application import A2PApplication, A2PRecord, CampaignInfo
 from epoch_domain.accounts import Organization, User
 from epoch_domain.assistants import Assistant
 from epoch_domain.auth_tokens import AuthToken, TokenKind
@@ -39,6 +41,11 @@ from epoch_domain.errors import (
     PaymentProviderFailed,
     ProviderUnavailable,
     ValidationFailed,
+)
+from epoch_domain.integrations import (
+    CalendarConnection,
+    EmbedToken,
+    NumberProvisioning,
 )
 from epoch_domain.knowledge_base import DocumentKind, KnowledgeSection, KnowledgeUpload
 from epoch_domain.metering import MS_PER_MINUTE
@@ -62,7 +69,22 @@ from epoch_domain.receptionist_ports import (
     WebPage,
 )
 from epoch_domain.sessions import AuthSession
+from epoch_domain.sms import SmsDirection, SmsMessage, SmsStatus
 from epoch_domain.subscription import BillingEvent, SubscriptionState
+from epoch_domain.telephony_ports import (
+    AvailableNumber,
+    BookingOutcome,
+    BookingRequest,
+    FeeCheckoutRequest,
+    NumberQuery,
+    OutboundCallRequest,
+    OutgoingSms,
+    PlacedCall,
+    ProviderReview,
+    ProvisionedNumber,
+    SecretUnreadable,
+    SmsReceipt,
+)
 
 # ---------------------------------------------------------------- small ports
 
@@ -216,6 +238,12 @@ class Tables:
     billed_overage: dict[str, int] = field(default_factory=dict)
     overage_records: dict[str, OverageRow] = field(default_factory=dict)
     payment_attempts: dict[str, PaymentAttemptRow] = field(default_factory=dict)
+    # Telephony, messaging and widget (see the section at the end).
+    sms: dict[str, SmsMessage] = field(default_factory=dict)
+    phone_numbers: dict[str, NumberProvisioning] = field(default_factory=dict)
+    calendars: dict[str, CalendarConnection] = field(default_factory=dict)
+    embed_tokens: dict[str, EmbedTokenRow] = field(default_factory=dict)
+    a2p: dict[str, A2PRecord] = field(default_factory=dict)
     # Receptionist profile and knowledge base (see the section at the end).
     receptionists: dict[str, ReceptionistProfile] = field(default_factory=dict)
     kb_sections: dict[tuple[str, str], KnowledgeSection] = field(default_factory=dict)
@@ -289,6 +317,12 @@ class FakeUnitOfWork:
     auth_tokens: ports.AuthTokenRepository
     credentials: ports.CredentialRepository
     directory: ports.OrganizationDirectory
+    platform_calls: telephony_ports.CallLookup
+    sms: telephony_ports.SmsLogRepository
+    phone_numbers: telephony_ports.PhoneNumberRepository
+    calendars: telephony_ports.CalendarRepository
+    embed_tokens: telephony_ports.EmbedTokenRepository
+    a2p: telephony_ports.A2PRepository
     receptionists: ReceptionistProfileRepository
     knowledge_base: KnowledgeBaseRepository
 
@@ -315,6 +349,12 @@ class FakeUnitOfWork:
         self.auth_tokens = FakeAuthTokens(tables)
         self.credentials = FakeCredentials(tables)
         self.directory = FakeOrganizationDirectory(tables)
+        self.platform_calls = FakeCallLookup(tables)
+        self.sms = FakeSmsLog(tables)
+        self.phone_numbers = FakePhoneNumbers(tables)
+        self.calendars = FakeCalendars(tables)
+        self.embed_tokens = FakeEmbedTokens(tables)
+        self.a2p = FakeA2P(tables)
         self.receptionists = FakeReceptionistProfiles(tables, self._db)
         self.knowledge_base = FakeKnowledgeBase(tables)
 
@@ -1165,6 +1205,444 @@ if TYPE_CHECKING:
     _factory: ports.UnitOfWorkFactory = FakeUnitOfWorkFactory()
     _uow: ports.UnitOfWork = FakeUnitOfWork(FakeDatabase())
     _payments: ports.Payments = FakePayments()
+
+
+# ---------------------------------------------------------------- telephony,
+# messaging and widget: repositories
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedTokenRow:
+    token: EmbedToken
+    token_digest: str
+
+
+class FakeCallLookup(_Repo):
+    async def by_platform_id(self, org_id: str, platform_call_id: str) -> Call | None:
+        for row in self.tables.calls.values():
+            call = row.call
+            if call.platform_call_id == platform_call_id:
+                return call if call.organization_id == org_id else None
+        return None
+
+
+class FakeSmsLog(_Repo):
+    async def add(self, message: SmsMessage) -> bool:
+        if message.id in self.tables.sms:
+            raise FakeIntegrityError("sms_messages.id")
+        if message.provider_id is not None and any(
+            m.provider_id == message.provider_id for m in self.tables.sms.values()
+        ):
+            return False  # ON CONFLICT (provider_id) DO NOTHING
+        self.tables.sms[message.id] = message
+        return True
+
+    async def get(self, org_id: str, message_id: str) -> SmsMessage | None:
+        message = self.tables.sms.get(message_id)
+        if message is None or message.organization_id != org_id:
+            return None
+        return message
+
+    async def lock_for_report(
+        self, provider_id: str | None, message_id: str | None
+    ) -> SmsMessage | None:
+        if provider_id is not None:
+            for message in self.tables.sms.values():
+                if message.provider_id == provider_id:
+                    return message
+        if message_id is not None:
+            return self.tables.sms.get(message_id)
+        return None
+
+    async def save(self, message: SmsMessage) -> None:
+        if message.id in self.tables.sms:
+            self.tables.sms[message.id] = message
+
+    async def page(
+        self, org_id: str, direction: SmsDirection | None, offset: int, limit: int
+    ) -> tuple[Sequence[SmsMessage], int]:
+        mine = [
+            m
+            for m in self.tables.sms.values()
+            if m.organization_id == org_id
+            and (direction is None or m.direction is direction)
+        ]
+        mine.sort(key=lambda m: m.id)
+        mine.sort(key=lambda m: m.created_at, reverse=True)
+        return mine[offset : offset + limit], len(mine)
+
+    async def count_outbound(self, org_id: str) -> int:
+        return sum(
+            1
+            for m in self.tables.sms.values()
+            if m.organization_id == org_id and m.direction is SmsDirection.OUTBOUND
+        )
+
+
+class FakePhoneNumbers(_Repo):
+    """Kept beside the organization row's number columns, as in Postgres."""
+
+    async def get(self, org_id: str) -> NumberProvisioning:
+        return self.tables.phone_numbers.get(org_id, NumberProvisioning(org_id))
+
+    async def save(self, provisioning: NumberProvisioning) -> None:
+        org_id = provisioning.organization_id
+        self.tables.phone_numbers[org_id] = provisioning
+        org = self.tables.organizations.get(org_id)
+        if org is not None:
+            self.tables.organizations[org_id] = replace(
+                org,
+                phone_number=provisioning.phone_number,
+                vapi_phone_number_id=provisioning.platform_phone_number_id,
+            )
+
+    async def organization_for_number(self, phone_number: str) -> str | None:
+        for provisioning in self.tables.phone_numbers.values():
+            if provisioning.phone_number == phone_number:
+                return provisioning.organization_id
+        return None
+
+
+class FakeCalendars(_Repo):
+    async def get(self, org_id: str) -> CalendarConnection | None:
+        return self.tables.calendars.get(org_id)
+
+    async def save(self, connection: CalendarConnection) -> None:
+        self.tables.calendars[connection.organization_id] = connection
+
+    async def delete(self, org_id: str) -> bool:
+        return self.tables.calendars.pop(org_id, None) is not None
+
+
+class FakeEmbedTokens(_Repo):
+    async def add(self, token: EmbedToken, token_digest: str) -> None:
+        if token.id in self.tables.embed_tokens or any(
+            r.token_digest == token_digest for r in self.tables.embed_tokens.values()
+        ):
+            raise FakeIntegrityError("embed_tokens")
+        self.tables.embed_tokens[token.id] = EmbedTokenRow(token, token_digest)
+
+    async def active(self, org_id: str) -> Sequence[EmbedToken]:
+        mine = [
+            r.token
+            for r in self.tables.embed_tokens.values()
+            if r.token.organization_id == org_id and r.token.active
+        ]
+        mine.sort(key=lambda t: t.id)
+        mine.sort(key=lambda t: t.created_at, reverse=True)
+        return mine
+
+    async def by_digest(self, token_digest: str) -> EmbedToken | None:
+        for row in self.tables.embed_tokens.values():
+            if row.token_digest == token_digest:
+                return row.token
+        return None
+
+    async def revoke(self, org_id: str, token_id: str, now: datetime) -> bool:
+        row = self.tables.embed_tokens.get(token_id)
+        if row is None or row.token.organization_id != org_id or not row.token.active:
+            return False
+        token = replace(row.token, revoked_at=now)
+        self.tables.embed_tokens[token_id] = replace(row, token=token)
+        return True
+
+    async def touch(self, token_id: str, now: datetime) -> None:
+        row = self.tables.embed_tokens.get(token_id)
+        if row is not None:
+            token = replace(row.token, last_used_at=now)
+            self.tables.embed_tokens[token_id] = replace(row, token=token)
+
+
+class FakeA2P(_Repo):
+    async def get(self, org_id: str, lock: bool = False) -> A2PRecord:
+        return self.tables.a2p.get(org_id, A2PRecord(org_id))
+
+    async def save(self, record: A2PRecord) -> None:
+        self.tables.a2p[record.organization_id] = record
+
+    async def under_review(self, after: str | None, limit: int) -> Sequence[A2PRecord]:
+        waiting = (A2PStatus.BRAND_PENDING, A2PStatus.CAMPAIGN_PENDING)
+        found = sorted(
+            (
+                r
+                for r in self.tables.a2p.values()
+                if r.status in waiting and (after is None or r.organization_id > after)
+            ),
+            key=lambda r: r.organization_id,
+        )
+        return found[:limit]
+
+
+# ---------------------------------------------------------------- telephony,
+# messaging and widget: providers
+
+
+class _Provider:
+    """`down = True` makes every call raise `ProviderUnavailable`."""
+
+    name = "provider"
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def _check(self) -> None:
+        if self.down:
+            raise ProviderUnavailable(self.name, "the fake is down")
+
+
+class FakeTelephony(_Provider):
+    name = "telephony provider"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: list[tuple[str, int]] = []
+        self.bought: list[ProvisionedNumber] = []
+        self.searches: list[NumberQuery] = []
+        self.available = [
+            AvailableNumber(f"+1415555{n:04d}", "San Francisco", "CA")
+            for n in range(1000, 1030)
+        ]
+
+    async def voice_access_token(self, identity: str, ttl_seconds: int) -> str:
+        self._check()
+        self.tokens.append((identity, ttl_seconds))
+        return f"jwt.{identity}.{ttl_seconds}"
+
+    async def search_numbers(self, query: NumberQuery) -> Sequence[AvailableNumber]:
+        self._check()
+        self.searches.append(query)
+        return [
+            n
+            for n in self.available
+            if query.area_code is None or n.phone_number[2:5] == query.area_code
+        ]
+
+    async def provision_number(self, area_code: str | None) -> ProvisionedNumber:
+        self._check()
+        n = len(self.bought) + 1
+        number = ProvisionedNumber(
+            f"+1{area_code or '415'}555{2000 + n:04d}", f"PN{n:032d}", "TK1"
+        )
+        self.bought.append(number)
+        return number
+
+
+class FakeDialer(_Provider):
+    name = "voice platform"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.placed: list[OutboundCallRequest] = []
+
+    async def place_call(self, request: OutboundCallRequest) -> PlacedCall:
+        self._check()
+        self.placed.append(request)
+        return PlacedCall(f"vapi-call-{len(self.placed)}")
+
+
+class FakeNumberImporter(_Provider):
+    name = "voice platform"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.imported: list[tuple[ProvisionedNumber, str]] = []
+
+    async def import_number(
+        self, number: ProvisionedNumber, platform_assistant_id: str
+    ) -> str:
+        self._check()
+        self.imported.append((number, platform_assistant_id))
+        return f"vapi-number-{len(self.imported)}"
+
+
+class FakeSmsCarrier(_Provider):
+    """Sends answer `queued`; brand and campaign reviews answer PENDING until
+    a test sets `brand_statuses` / `campaign_statuses`."""
+
+    name = "SMS carrier"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[OutgoingSms] = []
+        self.services: list[tuple[str, str | None]] = []
+        self.brands: list[tuple[str, A2PApplication]] = []
+        self.campaigns: list[tuple[str, str, CampaignInfo]] = []
+        self.brand_statuses: dict[str, str] = {}
+        self.campaign_statuses: dict[str, str] = {}
+        self.polled: list[str] = []
+        self.failing_ids: set[str] = set()
+
+    async def send(self, sms: OutgoingSms) -> SmsReceipt:
+        self._check()
+        self.sent.append(sms)
+        return SmsReceipt(f"SM{len(self.sent):032d}", SmsStatus.QUEUED)
+
+    async def create_messaging_service(
+        self, organization_id: str, number_id: str | None
+    ) -> str:
+        self._check()
+        self.services.append((organization_id, number_id))
+        return f"MG{len(self.services):032d}"
+
+    async def submit_brand_registration(
+        self, organization_id: str, application: A2PApplication
+    ) -> ProviderReview:
+        self._check()
+        self.brands.append((organization_id, application))
+        return ProviderReview(f"BN{len(self.brands):032d}", "PENDING")
+
+    async def submit_campaign(
+        self, messaging_service_id: str, brand_id: str, campaign: CampaignInfo
+    ) -> ProviderReview:
+        self._check()
+        self.campaigns.append((messaging_service_id, brand_id, campaign))
+        return ProviderReview(f"QE{len(self.campaigns):032d}", "PENDING")
+
+    async def brand_status(self, brand_id: str) -> str:
+        self._check()
+        self.polled.append(brand_id)
+        if brand_id in self.failing_ids:
+            raise ProviderUnavailable(self.name, "one brand fails")
+        return self.brand_statuses.get(brand_id, "PENDING")
+
+    async def campaign_status(self, messaging_service_id: str, campaign_id: str) -> str:
+        self._check()
+        self.polled.append(campaign_id)
+        if campaign_id in self.failing_ids:
+            raise ProviderUnavailable(self.name, "one campaign fails")
+        return self.campaign_statuses.get(campaign_id, "PENDING")
+
+
+class FakeCalendarProvider(_Provider):
+    """Accepts `valid_keys`; offers `slots`; books a free slot once."""
+
+    name = "calendar provider"
+
+    def __init__(self, valid_keys: Sequence[str] = ("cal_live_good",)) -> None:
+        super().__init__()
+        self.valid_keys = set(valid_keys)
+        self.slots: list[datetime] = []
+        self.bookings: list[BookingRequest] = []
+        self.slot_queries: list[tuple[int, date, date, str]] = []
+
+    async def verify_api_key(self, api_key: str) -> bool:
+        self._check()
+        return api_key in self.valid_keys
+
+    async def available_slots(
+        self,
+        api_key: str,
+        event_type_id: int,
+        first_day: date,
+        last_day: date,
+        time_zone: str,
+    ) -> Sequence[datetime]:
+        self._check()
+        self.slot_queries.append((event_type_id, first_day, last_day, time_zone))
+        return list(self.slots)
+
+    async def book(self, api_key: str, request: BookingRequest) -> BookingOutcome:
+        self._check()
+        if request.start not in self.slots:
+            return BookingOutcome(False, reason="that time is not available")
+        self.slots.remove(request.start)
+        self.bookings.append(request)
+        return BookingOutcome(True, f"bk-{len(self.bookings)}", request.start)
+
+
+class FakeAssistantCalendarTools(_Provider):
+    name = "voice platform"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tools: dict[str, list[str]] = {}  # assistant -> tool ids
+        self._made = 0
+
+    async def add_calendar_tools(
+        self, platform_assistant_id: str, event_type_id: int
+    ) -> Sequence[str]:
+        self._check()
+        ids = [f"tool-{self._made + 1}", f"tool-{self._made + 2}"]
+        self._made += 2
+        self.tools.setdefault(platform_assistant_id, []).extend(ids)
+        return ids
+
+    async def remove_tools(
+        self, platform_assistant_id: str, tool_ids: Sequence[str]
+    ) -> None:
+        self._check()
+        kept = self.tools.get(platform_assistant_id, [])
+        self.tools[platform_assistant_id] = [t for t in kept if t not in tool_ids]
+
+
+class FakePromptSections(_Provider):
+    """A stored prompt per organization, edited one section at a time."""
+
+    name = "voice platform"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: dict[str, str] = {}
+
+    async def set_section(
+        self, org: Organization, key: str, body: str | None
+    ) -> object:
+        from epoch_domain import prompt_sections
+
+        self._check()
+        prompt = self.prompts.get(org.id, "")
+        self.prompts[org.id] = (
+            prompt_sections.remove_section(prompt, key)
+            if body is None
+            else prompt_sections.update_section(prompt, key, body)
+        )
+        return self.prompts[org.id]
+
+
+class FakeSecretBox:
+    """Reversible and keyed: what one key sealed, another cannot open."""
+
+    def __init__(self, key: str = "k1") -> None:
+        self.key = key
+
+    def encrypt(self, plaintext: str) -> str:
+        raw = f"{self.key}:{plaintext}".encode()
+        return "sealed:" + base64.urlsafe_b64encode(raw).decode()
+
+    def decrypt(self, ciphertext: str) -> str:
+        try:
+            raw = base64.urlsafe_b64decode(ciphertext.removeprefix("sealed:"))
+            key, _, plaintext = raw.decode().partition(":")
+        except ValueError:
+            raise SecretUnreadable("not a sealed secret") from None
+        if key != self.key or not ciphertext.startswith("sealed:"):
+            raise SecretUnreadable("sealed with another key")
+        return plaintext
+
+
+class FakeFeeCheckout(_Provider):
+    name = "payment provider"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[FeeCheckoutRequest] = []
+
+    async def create_fee_checkout(self, request: FeeCheckoutRequest) -> str:
+        self._check()
+        self.requests.append(request)
+        return f"https://pay.example.test/fee/{len(self.requests)}"
+
+
+if TYPE_CHECKING:
+    _telephony: telephony_ports.Telephony = FakeTelephony()
+    _dialer: telephony_ports.OutboundDialer = FakeDialer()
+    _importer: telephony_ports.NumberImporter = FakeNumberImporter()
+    _carrier: telephony_ports.SmsCarrier = FakeSmsCarrier()
+    _calendar: telephony_ports.CalendarProvider = FakeCalendarProvider()
+    _tools: telephony_ports.AssistantCalendarTools = FakeAssistantCalendarTools()
+    _prompts: telephony_ports.PromptSectionWriter = FakePromptSections()
+    _box: telephony_ports.SecretBox = FakeSecretBox()
+    _fees: telephony_ports.FeeCheckout = FakeFeeCheckout()
 
 
 # ---------------------------------------------------------------- receptionist

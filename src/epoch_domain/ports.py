@@ -36,6 +36,14 @@ from epoch_domain.receptionist_ports import (
 )
 from epoch_domain.sessions import AuthSession
 from epoch_domain.subscription import BillingEvent, SubscriptionState
+from epoch_domain.telephony_ports import (
+    A2PRepository,
+    CalendarRepository,
+    CallLookup,
+    EmbedTokenRepository,
+    PhoneNumberRepository,
+    SmsLogRepository,
+)
 
 
 class Clock(Protocol):
@@ -342,6 +350,13 @@ class UnitOfWork(Protocol):
     # Receptionist profile and knowledge base (see receptionist_ports.py).
     receptionists: ReceptionistProfileRepository
     knowledge_base: KnowledgeBaseRepository
+    # Telephony, messaging and widget (see telephony_ports.py).
+    platform_calls: CallLookup
+    sms: SmsLogRepository
+    phone_numbers: PhoneNumberRepository
+    calendars: CalendarRepository
+    embed_tokens: EmbedTokenRepository
+    a2p: A2PRepository
 
     async def __aenter__(self) -> Self: ...
 
