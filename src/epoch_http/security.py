@@ -3,7 +3,8 @@
 `require_session` is the one guard every Session route carries. It resolves
 the cookie once per request, keeps the result on the request, and enforces the
 route's plan gate (`opt={"min_plan": Tier.PRO}`), answering 403 with the plan
-the route needs.
+the route needs. A user flagged for a forced password change gets 403 on every
+Session route but the password change until the change is made.
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
-from epoch_domain.errors import NotAuthenticated, NotFound
+from epoch_domain.errors import Forbidden, NotAuthenticated, NotFound
 from epoch_domain.plans import Tier, require_tier
 from epoch_domain.usecases.accounts import SessionContext
 
 SESSION_COOKIE = "next-auth.session-token"
 SECURE_SESSION_COOKIE = "__Secure-next-auth.session-token"
 _STATE_KEY = "session_context"
+# A user an admin flagged for a forced password change can use only the routes
+# whose opt carries this key (the password change itself) until it is done.
+ALLOW_PENDING_PASSWORD_CHANGE = "allow_pending_password_change"  # noqa: S105
+# A message, not a secret.
+PASSWORD_CHANGE_REQUIRED = "A password change is required first"  # noqa: S105
 
 log = structlog.get_logger()
 
@@ -50,6 +56,10 @@ async def require_session(
     structlog.contextvars.bind_contextvars(
         organization_id=context.organization.id, user_id=context.user.id
     )
+    if context.user.must_change_password and not handler.opt.get(
+        ALLOW_PENDING_PASSWORD_CHANGE
+    ):
+        raise Forbidden(PASSWORD_CHANGE_REQUIRED)
     gate: Tier | None = handler.opt.get("min_plan")
     if gate is not None:
         require_tier(context.organization.tier, gate)

@@ -142,3 +142,32 @@ async def test_a_flagged_account_without_forced_still_needs_the_password(
     response = await _change(client, newPassword="unforced-new-pass")
 
     assert response.status_code == 400
+
+
+async def test_a_flagged_user_can_do_nothing_else_until_the_change(
+    admin_client: AsyncTestClient,
+):
+    client = admin_client
+    account = await signed_up(client)
+    assert (await client.get("/api/usage")).status_code == 200
+    await client.post(
+        f"/api/admin/users/{account.user_id}/require-password-change",
+        headers={"x-admin-key": ADMIN_KEY},
+    )
+
+    blocked = await client.get("/api/usage")
+    blocked_write = await client.post(
+        "/api/assistants", json={"vapiAssistantId": "asst-flagged", "name": "X"}
+    )
+
+    assert blocked.status_code == 403
+    assert blocked.json()["detail"] == "A password change is required first"
+    assert blocked_write.status_code == 403
+    # The session itself still answers, so the client knows what to ask for.
+    session = (await client.get("/api/auth/session")).json()
+    assert session["user"]["mustChangePassword"] is True
+
+    changed = await _change(client, newPassword="finally-changed", forced=True)
+
+    assert changed.status_code == 200
+    assert (await client.get("/api/usage")).status_code == 200

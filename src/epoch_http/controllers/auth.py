@@ -36,6 +36,7 @@ from epoch_http import csrf
 from epoch_http.rate_limit import enforce
 from epoch_http.schemas import ErrorOut, SuccessOut, errors
 from epoch_http.security import (
+    ALLOW_PENDING_PASSWORD_CHANGE,
     CurrentSession,
     current_session,
     require_session,
@@ -331,6 +332,7 @@ class AuthController(Controller):
         "/password",
         guards=[require_session],
         dependencies={"ctx": Provide(current_session, sync_to_thread=False)},
+        opt={ALLOW_PENDING_PASSWORD_CHANGE: True},
         responses=errors(400, 401, 429),
     )
     async def change_password(
