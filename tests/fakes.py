@@ -1360,8 +1360,13 @@ class FakeA2P(_Repo):
     async def save(self, record: A2PRecord) -> None:
         self.tables.a2p[record.organization_id] = record
 
-    async def under_review(self, after: str | None, limit: int) -> Sequence[A2PRecord]:
-        waiting = (A2PStatus.BRAND_PENDING, A2PStatus.CAMPAIGN_PENDING)
+    async def to_check(self, after: str | None, limit: int) -> Sequence[A2PRecord]:
+        waiting = (
+            A2PStatus.BRAND_PENDING,
+            A2PStatus.BRAND_APPROVED,
+            A2PStatus.CAMPAIGN_PENDING,
+            A2PStatus.CAMPAIGN_APPROVED,
+        )
         found = sorted(
             (
                 r

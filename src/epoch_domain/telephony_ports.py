@@ -311,6 +311,6 @@ class A2PRepository(Protocol):
 
     async def save(self, record: A2PRecord) -> None: ...
 
-    async def under_review(self, after: str | None, limit: int) -> Sequence[A2PRecord]:
-        """Registrations waiting on the carrier (BRAND_PENDING or
-        CAMPAIGN_PENDING), by organization id after `after`."""
+    async def to_check(self, after: str | None, limit: int) -> Sequence[A2PRecord]:
+        """Registrations the carrier's word can still change (`a2p_registration.
+        CHECKED_STATES`), by organization id after `after`."""

@@ -290,13 +290,25 @@ async def test_the_job_applies_reports_and_counts(world: World) -> None:
     world.carrier.brand_statuses["BN-o1"] = "IN_REVIEW"
     world.carrier.campaign_statuses["QE-o2"] = "VERIFIED"
     world.carrier.campaign_statuses["QE-o3"] = "FAILED"
+    world.carrier.campaign_statuses["QE-o4"] = "VERIFIED"
     counts = await a2p(world).poll()
-    assert counts == PollCounts(checked=3, updated=2)
+    assert counts == PollCounts(checked=4, updated=2)
     assert world.t.a2p["o1"].status is A2PStatus.BRAND_PENDING
     assert world.t.a2p["o2"].status is A2PStatus.CAMPAIGN_APPROVED
     assert world.t.a2p["o3"].status is A2PStatus.CAMPAIGN_FAILED
     assert world.t.a2p["o4"].status is A2PStatus.CAMPAIGN_APPROVED
-    assert await a2p(world).poll() == PollCounts(checked=1, updated=0)
+    # The failed one waits for the owner; the others are asked again.
+    assert await a2p(world).poll() == PollCounts(checked=3, updated=0)
+
+
+async def test_a_suspension_after_approval_stops_sms(world: World) -> None:
+    pro(world, "o1")
+    world.a2p("o1", A2PStatus.CAMPAIGN_APPROVED, campaign_id="QE1")
+    world.carrier.campaign_statuses["QE1"] = "SUSPENDED"
+    assert await a2p(world).poll() == PollCounts(checked=1, updated=1)
+    record = world.t.a2p["o1"]
+    assert record.status is A2PStatus.CAMPAIGN_FAILED
+    assert not record.registration.can_send_sms
 
 
 async def test_one_failing_registration_does_not_stop_the_job(world: World) -> None:

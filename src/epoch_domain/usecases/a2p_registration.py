@@ -10,8 +10,9 @@ never put a registration in a state the machine does not allow.
 * initiate (PRO): from PAID, or after a failure, submit the brand. The
   messaging service it needs is created first and kept, so a retry reuses it.
 * campaign (PRO): after the brand is approved, submit the campaign.
-* the daily job polls the carrier for every registration under review and
-  applies what it reports; one failing registration does not stop the others.
+* the daily job asks the carrier about every registration under review or
+  approved (`CHECKED_STATES`) and applies what it reports; one failing
+  registration does not stop the others.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from epoch_domain.a2p import (
+    CAMPAIGN_STATES,
     A2PEvent,
     A2PStatus,
     brand_event,
@@ -52,6 +54,17 @@ from epoch_domain.telephony_ports import (
 A2P_TIER = Tier.PRO
 FEE_PURPOSE = "a2p_registration"
 JOB_BATCH = 100
+# What the daily job asks the carrier about: registrations under review, and
+# approved ones, which a suspension can take down. A campaign's report covers
+# its brand too.
+CHECKED_STATES = frozenset(
+    {
+        A2PStatus.BRAND_PENDING,
+        A2PStatus.BRAND_APPROVED,
+        A2PStatus.CAMPAIGN_PENDING,
+        A2PStatus.CAMPAIGN_APPROVED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +241,7 @@ class A2PRegistrations:
         after: str | None = None
         while True:
             async with self._uow() as uow:
-                batch = await uow.a2p.under_review(after, JOB_BATCH)
+                batch = await uow.a2p.to_check(after, JOB_BATCH)
             if not batch:
                 return counts
             for record in batch:
@@ -246,7 +259,7 @@ class A2PRegistrations:
         )
 
     async def _reported_event(self, record: A2PRecord) -> A2PEvent | None:
-        if record.status is A2PStatus.CAMPAIGN_PENDING:
+        if record.status in CAMPAIGN_STATES:
             if record.messaging_service_id is None or record.campaign_id is None:
                 return None
             return campaign_event(
