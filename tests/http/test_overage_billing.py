@@ -150,6 +150,61 @@ async def test_two_runs_at_once_charge_once(client: AsyncTestClient):
     ]
 
 
+class Slow:
+    """A provider that takes its time, so two runs overlap for real."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def charge(self, charge: Charge) -> ChargeResult:
+        await anyio.sleep(0.05)
+        return await self.inner.charge(charge)
+
+
+async def test_two_processes_at_once_charge_each_week_once(client: AsyncTestClient):
+    """Two job processes (own engines, own connections) racing on the same
+    organizations: row locks and SKIP LOCKED leave one charge per week."""
+    clock = MovableClock()
+    use_clock(client, clock)
+    for name in ("p1", "p2", "p3"):
+        await _over_starter(client, clock, name)
+    clock.set(next_billing_run(clock.now()))
+    url = client.app.state.settings.database_url
+    engines = [create_engine(url, pool_size=2) for _ in range(2)]
+    secrets = SystemSecrets()
+    jobs = [
+        OverageBilling(
+            uow=unit_of_work_factory(engine, secrets.new_id),
+            clock=clock,
+            payments=Slow(sandbox(client)),
+            secrets=secrets,
+        )
+        for engine in engines
+    ]
+    results = []
+
+    async def run(job: OverageBilling) -> None:
+        results.append((await job.bill()).as_dict())
+
+    try:
+        async with anyio.create_task_group() as group:
+            for job in jobs:
+                group.start_soon(run, job)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert sum(r["billed"] for r in results) == 3
+    assert sum(r["errors"] for r in results) == 0
+    keys = [c.idempotency_key for c in sandbox(client).charge_requests]
+    assert len(keys) == 3
+    assert len(set(keys)) == 3
+    rows = await sql(client, "SELECT amount_cents, status FROM overage_records")
+    assert (
+        sorted((r["amount_cents"], r["status"]) for r in rows)
+        == [(EXPECTED_CENTS, "PAID")] * 3
+    )
+
+
 class Killed(BaseException):
     """The process dies right after the provider charged."""
 
