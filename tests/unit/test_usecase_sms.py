@@ -232,10 +232,13 @@ async def test_an_inbound_message_is_logged_once_for_the_numbers_owner(
 async def test_an_inbound_message_to_an_unknown_number_is_ignored(
     world: World,
 ) -> None:
-    result = await sms(world).receive(
-        InboundSms("SMx", "+15559876543", "+14155559999", "Hi")
-    )
-    assert (result.organization_id, result.logged, result.reply) == (None, False, None)
+    for to in ("+14155559999", "not a number"):
+        result = await sms(world).receive(InboundSms("SMx", "+15559876543", to, "Hi"))
+        assert (result.organization_id, result.logged, result.reply) == (
+            None,
+            False,
+            None,
+        )
     assert world.t.sms == {}
 
 

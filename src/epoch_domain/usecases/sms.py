@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from epoch_domain.accounts import Organization
-from epoch_domain.errors import ProviderUnavailable, ValidationFailed
+from epoch_domain.errors import NotFound, ProviderUnavailable, ValidationFailed
 from epoch_domain.phone import normalize_e164
 from epoch_domain.plans import Tier, require_tier
 from epoch_domain.ports import Clock, Secrets, UnitOfWorkFactory
@@ -131,8 +131,8 @@ class Sms:
         now = self._clock.now()
         async with self._uow() as uow:
             message = await uow.sms.lock_for_report(provider_id, message_id)
-            if message is None:  # cannot happen: logged above
-                raise ValidationFailed("message", "vanished before it was sent")
+            if message is None:  # logged and committed above; never expected
+                raise NotFound("sms message", message_id)
             if provider_id is not None:
                 message = replace(message, provider_id=provider_id)
             code = UNREACHABLE_CODE if provider_id is None else None
@@ -159,7 +159,10 @@ class Sms:
     async def receive(self, sms: InboundSms) -> InboundResult:
         """An inbound message for one of our numbers; logged once however often
         the carrier delivers it. A number we do not know is ignored."""
-        to_number = normalize_e164(sms.to_number, "To")
+        try:
+            to_number = normalize_e164(sms.to_number, "To")
+        except ValidationFailed:
+            return InboundResult(None, False, None)  # cannot be one of ours
         async with self._uow() as uow:
             org_id = await uow.phone_numbers.organization_for_number(to_number)
             if org_id is None:
