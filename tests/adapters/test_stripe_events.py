@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 import stripe
+from hypothesis import given
+from hypothesis import strategies as st
 
 from epoch_adapters import stripe_events
 from epoch_domain.errors import ValidationFailed
@@ -123,3 +125,22 @@ def test_the_notes_vectors_match_our_signer_and_the_sdk():
     assert stripe_events.sign(small, "whsec_test_secret", 1_700_000_000).endswith(
         "v1=dfb4777aaaec4ea29ff455dd4df7fe6b2ef71096ad3a93a158db7e100109ea91"
     )
+
+
+def test_without_a_configured_secret_nothing_verifies():
+    payload = b'{"id":"evt_1","object":"event","type":"invoice.paid"}'
+    header = stripe_events.sign(payload, "whsec_any")
+    with pytest.raises(ValidationFailed, match="no webhook secret"):
+        stripe_events.verify(payload, header, None)
+
+
+@given(st.binary(min_size=1, max_size=300), st.data())
+def test_a_signature_covers_every_byte(body, data):
+    payload = b'{"id":"evt_p","x":"' + body.hex().encode() + b'"}'
+    header = stripe_events.sign(payload, "whsec_prop")
+    assert stripe_events.verify(payload, header, "whsec_prop")["id"] == "evt_p"
+    index = data.draw(st.integers(0, len(payload) - 1))
+    flipped = bytearray(payload)
+    flipped[index] ^= 0x01
+    with pytest.raises(ValidationFailed):
+        stripe_events.verify(bytes(flipped), header, "whsec_prop")
