@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from epoch_domain import prompt_sections
 from epoch_domain.accounts import Organization
@@ -354,3 +357,39 @@ async def test_bad_booking_arguments_are_explained(
     assert not result.ok
     assert fragment in result.text
     assert world.calendar.bookings == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    owner=st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+    sections=st.dictionaries(
+        st.sampled_from(
+            [prompt_sections.PERSONA, prompt_sections.HOURS, prompt_sections.FREE_TEXT]
+        ),
+        st.text(max_size=40),
+    ),
+)
+def test_connect_then_disconnect_gives_the_prompt_back(
+    owner: str, sections: dict[str, str]
+) -> None:
+    """Whatever the owner wrote around whichever sections, connecting adds the
+    calendar section alone and disconnecting takes exactly it away again."""
+    original = prompt_sections.build_prompt(sections) + "\n" + owner
+    assume(
+        prompt_sections.CALENDAR_TOOLS not in prompt_sections.parse(original).sections
+    )
+
+    async def scenario() -> None:
+        world = World()
+        org = world.organization("o1", Tier.ADVANCED)
+        world.assistant("o1")
+        world.prompts.prompts["o1"] = original
+        await integration(world).connect(org, "CAL_COM", KEY, 1)
+        with_calendar = prompt_sections.parse(world.prompts.prompts["o1"]).sections
+        assert with_calendar[prompt_sections.CALENDAR_TOOLS] == CALENDAR_PROMPT
+        for key, body in prompt_sections.parse(original).sections.items():
+            assert with_calendar[key] == body
+        await integration(world).disconnect(org)
+        assert world.prompts.prompts["o1"] == original
+
+    anyio.run(scenario)
