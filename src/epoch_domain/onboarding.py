@@ -3,7 +3,8 @@
 * Data is saved step by step: each save merges its keys into what was saved
   before (a key given again replaces its value).
 * Known keys are checked with the same rules as the settings routes and
-  stored normalised; a problem names `onboardingData.<key>`. Unknown keys are
+  stored normalised; a problem names `onboardingData.<key>`. A known key
+  left blank is stored as null, meaning "not given". Unknown keys are
   kept as given (the wizard's own state), at most `MAX_KEYS` keys in all.
 * Completing needs a business name. It applies the data to the profile and
   rewrites every system-managed prompt section from it.
@@ -80,9 +81,14 @@ def check_data(raw: Mapping[str, object], tier: Tier) -> dict[str, object]:
     data: dict[str, object] = {}
     for key, value in raw.items():
         check = _CHECKS.get(key)
-        if check is not None and key in _GATES and value not in (None, ""):
-            require_tier(tier, _GATES[key])
-        data[key] = value if check is None or value is None else check(value, _f(key))
+        if check is None:
+            data[key] = value
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            data[key] = None  # a form field left empty: not given
+        else:
+            if key in _GATES:
+                require_tier(tier, _GATES[key])
+            data[key] = check(value, _f(key))
     return data
 
 

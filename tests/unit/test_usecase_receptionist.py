@@ -88,7 +88,8 @@ async def test_a_failing_platform_keeps_the_change_and_reports_it_unsynced(
     platform_id = await world.live(org)
     world.platform.failing = True
     saved = await world.settings.rename(org, "Alex")
-    assert saved.sync is SyncStatus.PENDING and not saved.synced
+    assert saved.sync is SyncStatus.PENDING
+    assert not saved.synced
     assert world.profile().assistant_name == "Alex"
     assert world.profile().needs_sync
     assert world.config(platform_id).name == "Savannah"
