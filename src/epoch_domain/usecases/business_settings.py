@@ -75,8 +75,10 @@ class BusinessSettings:
         website_url: str | None = None,
     ) -> Saved:
         """None keeps a field, a blank string clears it."""
-        current = await self.info(org)  # validate before taking the lock
-        business.change_business_info(current, business_type, description, website_url)
+        # Check the input before any database work.
+        business.change_business_info(
+            BusinessInfo(), business_type, description, website_url
+        )
 
         def edit(profile: ReceptionistProfile) -> ReceptionistProfile:
             info = business.change_business_info(

@@ -52,6 +52,11 @@ async def load_profile(
     uow: UnitOfWork, org: Organization, lock: bool = False
 ) -> ReceptionistProfile:
     stored = await uow.receptionists.get(org.id, lock=lock)
+    if stored is None and lock:
+        # No profile row to hold yet: the organization's row serialises the
+        # first writes, then look again.
+        await uow.organizations.lock(org.id)
+        stored = await uow.receptionists.get(org.id, lock=True)
     return stored if stored is not None else new_profile(org.id, org.name)
 
 
