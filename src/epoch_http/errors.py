@@ -18,6 +18,7 @@ from epoch_domain.errors import (
     NotFound,
     PaymentProviderFailed,
     PlanRequired,
+    ProviderUnavailable,
     ValidationFailed,
 )
 
@@ -33,6 +34,7 @@ STATUS_BY_ERROR: tuple[tuple[type[EpochError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (PaymentProviderFailed, 502),
+    (ProviderUnavailable, 502),
 )
 
 
