@@ -95,6 +95,13 @@ async def test_upgrade_through_checkout_and_the_signed_webhook(client: AsyncTest
     )
     assert org["stripe_customer_id"].startswith("cus_sandbox_")
     assert org["subscription_period_end"] is not None
+    # The open cycle gets the new plan's minutes at once.
+    [cycle] = await sql(
+        client,
+        "SELECT included_minutes FROM usage_cycles WHERE organization_id = $1",
+        account.organization_id,
+    )
+    assert cycle["included_minutes"] == 500
 
     history = (await client.get("/api/billing/history")).json()["currentOverage"]
     assert history["overageEnabled"] is True
