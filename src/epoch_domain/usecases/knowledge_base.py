@@ -93,31 +93,35 @@ class KnowledgeBase:
         key = check_kb_key(key)
         if (text is None) == (file_id is None):
             raise ValidationFailed("text", "give either text or vapiFileId")
-        if text is not None:
-            body = check_kb_text(text)
-            return await self._write(org, key, body, None, markdown_name(key))
         async with self._uow() as uow:
-            upload = await uow.knowledge_base.take_upload(
-                org.id, (file_id or "").strip()
-            )
-            if upload is None:
-                raise ValidationFailed("vapiFileId", "is not a file you uploaded")
-            name = (file_name or "").strip() or upload.file_name
-            return await self._write(org, key, upload.text, upload.file_id, name, uow)
+            if text is not None:
+                section = await self._write(
+                    uow, org, key, check_kb_text(text), None, markdown_name(key)
+                )
+            else:
+                upload = await uow.knowledge_base.take_upload(
+                    org.id, (file_id or "").strip()
+                )
+                if upload is None:
+                    raise ValidationFailed("vapiFileId", "is not a file you uploaded")
+                name = (file_name or "").strip() or upload.file_name
+                section = await self._write(
+                    uow, org, key, upload.text, upload.file_id, name
+                )
+            await uow.commit()
+        return SectionSaved(section, await self._sync.push(org.id))
 
     async def _write(
         self,
+        uow: UnitOfWork,
         org: Organization,
         key: str,
         text: str,
         file_id: str | None,
         file_name: str,
-        open_uow: UnitOfWork | None = None,
-    ) -> SectionSaved:
-        if open_uow is None:
-            async with self._uow() as uow:
-                return await self._write(org, key, text, file_id, file_name, uow)
-        uow = open_uow
+    ) -> KnowledgeSection:
+        """Store the section, retire the file it replaces, list it in the
+        prompt; the caller commits."""
         profile = await load_profile(uow, org, lock=True)
         sections = {s.key: s for s in await uow.knowledge_base.sections(org.id)}
         old = sections.get(key)
@@ -136,8 +140,7 @@ class KnowledgeBase:
         sections[key] = section
         prompt = apply_knowledge_base(profile.system_prompt, sections.values())
         await store(uow, profile, replace(profile, system_prompt=prompt), force=True)
-        await uow.commit()
-        return SectionSaved(section, await self._sync.push(org.id))
+        return section
 
     async def delete(self, org: Organization, key: str) -> Saved:
         gate(org, Feature.KNOWLEDGE_BASE)
