@@ -17,6 +17,9 @@ from epoch_domain.hours import WEEKDAYS
 from epoch_domain.plans import Tier
 from epoch_domain.receptionist import expected_sections
 from epoch_domain.receptionist_ports import ExtractedBusiness, WebPage
+from epoch_domain.usecases.onboarding import Onboarding
+from epoch_domain.usecases.phone_numbers import PhoneNumbers
+from tests.fakes import FakeNumberImporter, FakeSecrets, FakeTelephony
 from tests.unit.receptionist_world import NOW, World
 
 pytestmark = pytest.mark.anyio
@@ -240,3 +243,52 @@ async def test_a_failing_model_surfaces_as_provider_unavailable(world: World) ->
     with pytest.raises(ProviderUnavailable) as caught:
         await world.onboarding.analyze(world.organization(), "https://a.com")
     assert caught.value.provider == "language model"
+
+
+# ------------------------------------------------------------ with phone numbers
+
+
+def _with_phone_numbers(world: World) -> tuple[FakeTelephony, FakeNumberImporter]:
+    """Onboarding driving the real phone-numbers use case over its fakes."""
+    telephony, importer = FakeTelephony(), FakeNumberImporter()
+    world.onboarding = Onboarding(
+        world.uow,
+        world.clock,
+        FakeSecrets(),
+        world.platform,
+        PhoneNumbers(world.uow, telephony, importer),
+        world.fetcher,
+        world.model,
+    )
+    return telephony, importer
+
+
+async def test_the_pipeline_buys_and_imports_a_number_for_the_new_assistant(
+    world: World,
+) -> None:
+    telephony, importer = _with_phone_numbers(world)
+    org = world.organization()
+    data = {**SPEC_DATA, "areaCode": "212"}
+    result = await world.onboarding.save(org, data, complete=True)
+    assert result.provisioning_errors == ()
+    assert result.phone_number == "+12125552001"
+    (platform_id,) = world.platform.assistants
+    assert [(n.phone_number, a) for n, a in importer.imported] == [
+        ("+12125552001", platform_id)
+    ]
+    assert (await world.onboarding.status(org)).phone_number == "+12125552001"
+    assert len(telephony.bought) == 1
+
+
+async def test_a_number_that_failed_at_onboarding_can_be_provisioned_later(
+    world: World,
+) -> None:
+    telephony, importer = _with_phone_numbers(world)
+    org = world.organization()
+    telephony.down = True
+    result = await world.onboarding.save(org, SPEC_DATA, complete=True)
+    assert [e.step for e in result.provisioning_errors] == ["phone-number"]
+    telephony.down = False
+    later = await PhoneNumbers(world.uow, telephony, importer).provision(org, None)
+    assert later.phone_number == (await world.onboarding.status(org)).phone_number
+    assert later.complete
