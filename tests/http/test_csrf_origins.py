@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from epoch_http.controllers.auth import safe_callback
 from epoch_http.csrf import allowed_origins, cross_site_source, origin_of
 
 hosts = st.from_regex(
@@ -62,3 +63,23 @@ def test_origin_decides_over_referer_and_nothing_passes():
     assert cross_site_source(bad, good + "/p", allowed) == bad
     assert cross_site_source(None, None, allowed) is None
     assert cross_site_source("https://x.example", None, allowed) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("/dashboard/calls?x=1", True),
+        ("/", True),
+        ("//evil.example", False),
+        ("/\\evil.example", False),
+        ("/\t/evil.example", False),
+        ("/\n/evil.example", False),
+        ("/ /evil.example", False),
+        ("/x\\..\\\\evil.example", False),
+        ("https://evil.example/", False),
+        ("javascript:alert(1)", False),
+        ("", False),
+    ],
+)
+def test_login_callbacks_stay_on_this_site(given: str, kept: bool):
+    assert safe_callback(given) == (given if kept else "/dashboard")

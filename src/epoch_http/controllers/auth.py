@@ -29,12 +29,13 @@ from epoch_domain.accounts import (
     normalize_email,
 )
 from epoch_domain.errors import NotAuthenticated, TokenRejected
+from epoch_domain.text import EMAIL_PATTERN, NAME_PATTERN
 from epoch_domain.usecases.accounts import LoginResult
 from epoch_domain.usecases.credentials import Credentials as CredentialsUseCase
 from epoch_domain.usecases.credentials import LinkRequest
 from epoch_http import csrf
 from epoch_http.rate_limit import enforce
-from epoch_http.schemas import ErrorOut, SuccessOut, errors
+from epoch_http.schemas import ErrorOut, SuccessOut, documented, errors
 from epoch_http.security import (
     ALLOW_PENDING_PASSWORD_CHANGE,
     CurrentSession,
@@ -46,9 +47,32 @@ from epoch_http.security import (
 
 log = structlog.get_logger()
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+# `documented(...)`: rules the domain checks, answering a 400 that names the
+# field; the schema states them too.
+Name = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        extra_json_schema=documented(pattern=NAME_PATTERN),
+    ),
+]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=3,
+        max_length=254,
+        extra_json_schema=documented(pattern=EMAIL_PATTERN),
+    ),
+]
 Password = Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_LENGTH)]
+ChosenPassword = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=MAX_PASSWORD_LENGTH,
+        extra_json_schema=documented(min_length=MIN_PASSWORD_LENGTH),
+    ),
+]
 NewPassword = Annotated[
     str,
     msgspec.Meta(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
@@ -58,7 +82,7 @@ NewPassword = Annotated[
 class RegisterBody(msgspec.Struct):
     name: Name
     email: Email
-    password: Password
+    password: ChosenPassword
     organizationName: Name  # noqa: N815 - the API's field name
 
 
@@ -146,10 +170,16 @@ async def _read_credentials(request: Request[Any, Any, Any]) -> Credentials:
 
 
 def safe_callback(url: str) -> str:
-    """Only a path on this site: never an absolute or scheme-relative URL."""
-    if url.startswith("/") and not url.startswith(("//", "/\\")):
+    """Only a path on this site: never an absolute or scheme-relative URL.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a
+    slash, so `/<tab>/evil.example` or `/<backslash>evil.example` would leave:
+    any whitespace, control character or backslash sends the user home.
+    """
+    plain = url.isprintable() and not any(c.isspace() or c == "\\" for c in url)
+    if plain and url.startswith("/") and not url.startswith("//"):
         return url
-    return "/dashboard"
+    return AFTER_LOGIN
 
 
 def _session_cookie(request: Request[Any, Any, Any], result: LoginResult) -> Cookie:
