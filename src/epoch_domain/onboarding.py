@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from epoch_domain import assistant_settings, business, hours, phone
 from epoch_domain.assistant_settings import FirstMessageMode, GreetingSettings
@@ -110,10 +110,9 @@ def _str(data: Mapping[str, object], key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-@dataclass(frozen=True, slots=True)
-class _Names:
-    business: str
-    assistant: str
+def _given(data: Mapping[str, object], key: str, current: str | None) -> str | None:
+    """The data's value when the key was saved (blank: None), else `current`."""
+    return _str(data, key) if key in data else current
 
 
 def apply_data(
@@ -121,42 +120,59 @@ def apply_data(
     data: Mapping[str, object],
     kb: Sequence[KnowledgeSection] = (),
 ) -> ReceptionistProfile:
-    """The profile the checked, merged data describes, its prompt refreshed."""
+    """The profile the checked, merged data describes, its prompt refreshed.
+    What the data does not mention keeps the profile's value (a setting made
+    through its own route before completing)."""
     business_name = _str(data, "businessName")
     if business_name is None:
         raise ValidationFailed(_f("businessName"), "is required to complete")
-    names = _Names(business_name, _str(data, "assistantName") or profile.name)
-    raw_hours = data.get("businessHours")
+    info = profile.info
+    raw_hours = data.get("businessHours", _KEEP)
     voice_id = _str(data, "voiceId")
     updated = replace(
         profile,
-        business_name=names.business,
+        business_name=business_name,
         assistant_name=_str(data, "assistantName") or profile.assistant_name,
         info=BusinessInfo(
-            _str(data, "businessType"),
-            _str(data, "businessDescription"),
-            _str(data, "websiteUrl"),
+            _given(data, "businessType", info.business_type),
+            _given(data, "businessDescription", info.description),
+            _given(data, "websiteUrl", info.website_url),
         ),
         business_hours=(
-            hours.parse_business_hours(raw_hours) if raw_hours is not None else None
+            profile.business_hours
+            if raw_hours is _KEEP
+            else hours.parse_business_hours(raw_hours)
+            if raw_hours is not None
+            else None
         ),
         timezone=_str(data, "timezone") or profile.timezone,
-        address=_str(data, "businessAddress"),
-        transfer_number=_str(data, "transferNumber"),
+        address=_given(data, "businessAddress", profile.address),
+        transfer_number=_given(data, "transferNumber", profile.transfer_number),
         voice=(
             assistant_settings.VoiceChoice(voice_id, _str(data, "voiceName"))
             if voice_id
             else profile.voice
         ),
-        greeting=_greeting(names, _str(data, "firstMessage")),
     )
+    greeting = _greeting(profile, updated, _str(data, "firstMessage"))
+    updated = replace(updated, greeting=greeting)
     return replace(updated, system_prompt=refresh_sections(updated, kb))
 
 
-def _greeting(names: _Names, first_message: str | None) -> GreetingSettings:
+_KEEP = object()
+
+
+def _greeting(
+    before: ReceptionistProfile, after: ReceptionistProfile, first_message: str | None
+) -> GreetingSettings:
+    """The given first message; else the default greeting for the new names,
+    unless the owner had already chosen another greeting."""
     if first_message is not None:
         return GreetingSettings(FirstMessageMode.SPEAKS_FIRST, first_message)
-    return assistant_settings.default_greeting(names.assistant, names.business)
+    untouched = assistant_settings.default_greeting(before.name, before.business_name)
+    if before.greeting == untouched:
+        return assistant_settings.default_greeting(after.name, after.business_name)
+    return assistant_settings.rename_greeting(before.greeting, before.name, after.name)
 
 
 def area_code(data: Mapping[str, object]) -> str | None:

@@ -292,3 +292,23 @@ async def test_a_number_that_failed_at_onboarding_can_be_provisioned_later(
     later = await PhoneNumbers(world.uow, telephony, importer).provision(org, None)
     assert later.phone_number == (await world.onboarding.status(org)).phone_number
     assert later.complete
+
+
+async def test_settings_made_before_completing_survive_unless_the_data_says_otherwise(
+    world: World,
+) -> None:
+    org = world.organization()
+    await world.business.set_transfer_number(org, "+15559876543")
+    await world.business.set_address(org, "1 Old Road")
+    await world.settings.set_greeting(
+        org, "assistant-speaks-first", "Hello, Savannah here"
+    )
+    data = {**SPEC_DATA, "assistantName": "Alex", "businessAddress": ""}
+    await world.onboarding.save(org, data, complete=True)
+    profile = world.profile()
+    assert profile.transfer_number == "+15559876543"
+    assert profile.address is None
+    assert profile.greeting.first_message == "Hello, Alex here"
+    sections = prompt_sections.parse(profile.system_prompt).sections
+    assert "+15559876543" in sections["transfer"]
+    assert "address" not in sections
