@@ -312,3 +312,16 @@ async def test_settings_made_before_completing_survive_unless_the_data_says_othe
     sections = prompt_sections.parse(profile.system_prompt).sections
     assert "+15559876543" in sections["transfer"]
     assert "address" not in sections
+
+
+async def test_knowledge_written_before_completing_reaches_the_new_assistant(
+    world: World,
+) -> None:
+    org = world.organization()
+    await world.kb.put(org, "faqs", text="Q: Parking?\nA: Behind the building.")
+    await world.onboarding.save(org, SPEC_DATA, complete=True)
+    (platform_id,) = world.platform.assistants
+    (section,) = world.db.tables.kb_sections.values()
+    assert section.file_id is not None
+    assert world.config(platform_id).knowledge_file_ids == (section.file_id,)
+    assert not world.profile().needs_sync

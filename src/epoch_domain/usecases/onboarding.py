@@ -35,7 +35,11 @@ from epoch_domain.receptionist_ports import (
     VoicePlatform,
     WebsiteFetcher,
 )
-from epoch_domain.usecases.receptionist_sync import load_profile, store
+from epoch_domain.usecases.receptionist_sync import (
+    ReceptionistSync,
+    load_profile,
+    store,
+)
 
 MAX_PAGES = 5
 
@@ -88,6 +92,7 @@ class Onboarding:
         self._numbers = numbers
         self._fetcher = fetcher
         self._model = model
+        self._sync = ReceptionistSync(uow, platform)
 
     async def status(self, org: Organization) -> OnboardingView:
         async with self._uow() as uow:
@@ -162,11 +167,14 @@ class Onboarding:
             )
             saved = await store(uow, current, linked)
             # The platform holds `profile`; the link itself changes nothing it
-            # sees, unless another change came in between.
-            unchanged = current.revision == profile.revision
+            # sees, unless another change or knowledge files came in between.
+            files = await uow.knowledge_base.sections(org.id)
+            unchanged = current.revision == profile.revision and not files
             pushed = saved.revision if unchanged else profile.revision
             await uow.receptionists.mark_synced(org.id, pushed)
             await uow.commit()
+        if not unchanged:
+            await self._sync.push(org.id)  # a failure stays pending, retried later
         return platform_id
 
     async def analyze(self, org: Organization, url: str) -> Analysis:
