@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dependency_injector import providers
 from litestar.testing import AsyncTestClient
 
 from epoch_adapters import stripe_events
@@ -227,3 +228,38 @@ async def test_a_non_json_body_with_a_good_signature_is_refused(
     )
     assert response.status_code == 400
     assert await _stored(client) == 0
+
+
+class FakeA2P:
+    def __init__(self) -> None:
+        self.paid: list[str] = []
+
+    async def record_payment(self, org_id: str) -> None:
+        self.paid.append(org_id)
+
+
+async def test_a_paid_one_off_checkout_reaches_its_feature(client: AsyncTestClient):
+    """The A2P fee is a one-off checkout; its payment is recorded by the A2P
+    use case, again on a redelivery (that use case ignores repeats)."""
+    account = await signed_up(client)
+    fake = FakeA2P()
+    client.app.state.container.set_provider("a2p_registrations", providers.Object(fake))
+    event = _for(account, "stripe-checkout.session.completed.json")
+    session = event["data"]["object"]
+    session.update(mode="payment", subscription=None)
+    session["metadata"] = {
+        "purpose": "a2p_registration",
+        "organizationId": account.organization_id,
+    }
+    first = await post_event(client, event)
+    assert first.json()["outcome"] == "ignored"
+    again = await post_event(client, event)
+    assert again.json()["outcome"] == "duplicate"
+    assert fake.paid == [account.organization_id] * 2
+    # Not a subscription: the plan is untouched.
+    assert (await _status(client))["plan"] == "FREE"
+
+    unpaid = dict(event, id="evt_unpaid")
+    unpaid["data"] = {"object": dict(session, payment_status="unpaid")}
+    await post_event(client, unpaid)
+    assert len(fake.paid) == 2

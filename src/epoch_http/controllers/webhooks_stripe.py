@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -22,6 +24,42 @@ class StripeReceivedOut(msgspec.Struct):
     outcome: str
 
 
+# One-off payments sold through Stripe checkout by other features: the
+# session's `metadata.purpose` -> the container provider whose use case has
+# `record_payment(organization_id)` (idempotent: Stripe may deliver twice).
+ONE_OFF_PAYMENTS: dict[str, str] = {"a2p_registration": "a2p_registrations"}
+
+
+def _one_off(data: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(purpose, organization id) of a paid one-off checkout, else None."""
+    obj = (data.get("data") or {}).get("object") or {}
+    if data.get("type") != "checkout.session.completed" or not isinstance(obj, dict):
+        return None
+    if obj.get("mode") != "payment" or obj.get("payment_status") != "paid":
+        return None
+    metadata = obj.get("metadata") or {}
+    purpose = metadata.get("purpose")
+    org = metadata.get("organizationId") or obj.get("client_reference_id")
+    try:
+        org_id = str(uuid.UUID(str(org)))
+    except ValueError:
+        return None
+    return (purpose, org_id) if isinstance(purpose, str) else None
+
+
+async def _record_one_off(container: Container, data: Mapping[str, Any]) -> None:
+    found = _one_off(data)
+    if found is None:
+        return
+    purpose, org_id = found
+    provider = getattr(container, ONE_OFF_PAYMENTS.get(purpose, ""), None)
+    if provider is None:
+        log.warning("billing.stripe.one_off_unhandled", purpose=purpose)
+        return
+    await provider().record_payment(org_id)
+    log.info("billing.stripe.one_off_paid", purpose=purpose, organization_id=org_id)
+
+
 async def handle_stripe_event(
     container: Container, payload: bytes, signature: str | None
 ) -> EventOutcome:
@@ -34,6 +72,10 @@ async def handle_stripe_event(
     outcome, org_id = await container.billing_events().receive(
         str(data["id"]), event_type, data, event
     )
+    if outcome in (EventOutcome.IGNORED, EventOutcome.DUPLICATE):
+        # Also on a duplicate: if recording failed the first time, Stripe's
+        # retry is the second chance, and recording twice changes nothing.
+        await _record_one_off(container, data)
     log.info(
         "billing.stripe.event",
         event_id=data["id"],
