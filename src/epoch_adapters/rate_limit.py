@@ -22,6 +22,10 @@ from typing import Protocol
 import redis.asyncio as redis
 
 
+class StoreUnavailable(Exception):
+    """The counters could not be read or written (e.g. Redis is down)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     count: int
@@ -30,7 +34,8 @@ class Hit:
 
 class RateLimitStore(Protocol):
     async def hit(self, key: str, window: int) -> Hit:
-        """Count one attempt in the current window of `key`."""
+        """Count one attempt in the current window of `key`; raise
+        `StoreUnavailable` when the counters cannot be reached."""
 
     async def close(self) -> None: ...
 
@@ -71,16 +76,19 @@ class RedisRateLimitStore:
         return cls(redis.Redis.from_url(url, socket_timeout=2.0))
 
     async def hit(self, key: str, window: int) -> Hit:
-        async with self._client.pipeline(transaction=True) as pipe:
-            pipe.set(key, 0, px=window * 1000, nx=True)
-            pipe.incr(key)
-            pipe.pttl(key)
-            _, count, ttl_ms = await pipe.execute()
-        if ttl_ms < 0:
-            # The key outlived its expiry somehow (e.g. a restored dump):
-            # give it one so it cannot block forever.
-            await self._client.pexpire(key, window * 1000)
-            ttl_ms = window * 1000
+        try:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.set(key, 0, px=window * 1000, nx=True)
+                pipe.incr(key)
+                pipe.pttl(key)
+                _, count, ttl_ms = await pipe.execute()
+            if ttl_ms < 0:
+                # The key outlived its expiry somehow (e.g. a restored dump):
+                # give it one so it cannot block forever.
+                await self._client.pexpire(key, window * 1000)
+                ttl_ms = window * 1000
+        except (redis.RedisError, OSError) as error:
+            raise StoreUnavailable(type(error).__name__) from error
         return Hit(int(count), ttl_ms / 1000)
 
     async def close(self) -> None:

@@ -19,7 +19,7 @@ import structlog
 from litestar import Request
 from litestar.exceptions import TooManyRequestsException
 
-from epoch_adapters.rate_limit import RateLimiter, Rule
+from epoch_adapters.rate_limit import RateLimiter, Rule, StoreUnavailable
 
 log = structlog.get_logger()
 
@@ -70,13 +70,19 @@ async def enforce(
     """Count this attempt; raise 429 with Retry-After when over a limit.
 
     Both counters advance on every attempt, so a refused request still costs
-    the caller its place in the window.
+    the caller its place in the window. If the shared store is down the
+    attempt is allowed and logged: an outage of Redis must not lock every
+    user out (argon2 and the single-use tokens still stand).
     """
     per_client, per_account = LIMITS[action]
     limiter: RateLimiter = request.app.state.container.rate_limiter()
-    waits = [await limiter.hit(per_client, client_address(request))]
-    if account:
-        waits.append(await limiter.hit(per_account, account.strip().lower()))
+    try:
+        waits = [await limiter.hit(per_client, client_address(request))]
+        if account:
+            waits.append(await limiter.hit(per_account, account.strip().lower()))
+    except StoreUnavailable as error:
+        log.error("auth.rate_limit.store_unavailable", action=action, error=str(error))
+        return
     blocked = [w for w in waits if w is not None]
     if blocked:
         retry_after = max(blocked)

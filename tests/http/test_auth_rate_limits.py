@@ -170,3 +170,13 @@ async def test_with_redis_url_the_limits_live_in_redis(settings: Settings):
         assert len(keys) == 1
     finally:
         await probe.aclose()
+
+
+async def test_an_unreachable_redis_lets_logins_through(settings: Settings):
+    from tests.smtp_server import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    async with client_for(settings, redis_url=url) as client:
+        account = await register(client)
+        response = await login(client, account.email, account.password)
+    assert response.status_code == 200
