@@ -88,6 +88,15 @@ async def test_list_and_search_organizations(admin: AsyncTestClient):
     assert [o["id"] for o in page.json()["organizations"]] == [a.organization_id]
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["q=a%00b", "q=%07", "limit=0", "limit=101", "offset=-1", "offset=99999999999"],
+)
+async def test_bad_search_parameters_are_400(admin: AsyncTestClient, query: str):
+    response = await admin.get(f"/api/admin/organizations?{query}", headers=RIGHT)
+    assert response.status_code == 400
+
+
 async def test_look_up_one_organization_with_its_users(admin: AsyncTestClient):
     account = await register(admin, email="lookup@example.com", name="Jane Lookup")
 
@@ -205,3 +214,18 @@ async def test_cron_routes_do_not_exist_without_a_secret(settings: Settings):
             "/api/cron/billing-reset", headers={"authorization": "Bearer anything"}
         )
     assert response.status_code == 404
+
+
+async def test_an_absurd_offset_is_a_clear_400_not_a_database_error(client):
+    """Found by schemathesis: an offset past int64 reached PostgreSQL."""
+    from dataclasses import replace
+
+    from epoch_http.app import create_app
+
+    settings = replace(client.app.state.settings, admin_api_key="k" * 40)
+    async with AsyncTestClient(create_app(settings)) as admin:
+        response = await admin.get(
+            "/api/admin/organizations?offset=54929435374315429888",
+            headers={"x-admin-key": "k" * 40},
+        )
+    assert response.status_code == 400

@@ -12,6 +12,8 @@ from epoch_domain.plans import Tier, plan_for
 from epoch_domain.ports import OrganizationSummary, UnitOfWorkFactory
 
 MAX_PAGE = 100
+# Deep offsets are a scan (and past int64 a database error): bound them.
+MAX_OFFSET = 1_000_000
 MAX_QUERY = 200
 
 
@@ -38,11 +40,13 @@ class Administration:
     ) -> OrganizationPage:
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationFailed("limit", f"must be between 1 and {MAX_PAGE}")
-        if offset < 0:
-            raise ValidationFailed("offset", "must not be negative")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise ValidationFailed("offset", f"must be between 0 and {MAX_OFFSET}")
         text = (query or "").strip() or None
         if text is not None and len(text) > MAX_QUERY:
             raise ValidationFailed("q", f"must be at most {MAX_QUERY} characters")
+        if text is not None and not text.isprintable():
+            raise ValidationFailed("q", "must not contain control characters")
         async with self._uow() as uow:
             items, total = await uow.directory.search(text, limit, offset)
         return OrganizationPage(items, total, limit, offset)

@@ -17,7 +17,7 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from epoch_domain.plans import Tier
-from epoch_domain.usecases.admin import MAX_PAGE, OrganizationDetail
+from epoch_domain.usecases.admin import MAX_OFFSET, MAX_PAGE, OrganizationDetail
 from epoch_http.ids import parse_id
 from epoch_http.schemas import errors
 from epoch_http.security import require_admin_key
@@ -104,7 +104,7 @@ class AdminController(Controller):
             ),
         ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> AdminOrganizationPage:
         page = await request.app.state.container.administration().organizations(
             q, limit, offset
