@@ -117,6 +117,9 @@ async def test_an_expired_magic_link_goes_to_the_login_page(
         "",
         "token=x&callbackUrl=https://evil.example/",
         "token=x&next=//evil.example",
+        "token=" + "x" * 500,
+        "token=a%00b",
+        "token=%FF%FE",
     ],
 )
 async def test_a_bad_magic_link_never_redirects_off_site(
