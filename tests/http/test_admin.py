@@ -3,6 +3,7 @@ right keys, and routes that do not exist while their secret is unset."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -229,3 +230,34 @@ async def test_an_absurd_offset_is_a_clear_400_not_a_database_error(client):
             headers={"x-admin-key": "k" * 40},
         )
     assert response.status_code == 400
+
+
+def _paths_under(client: AsyncTestClient, prefix: str) -> list[tuple[str, str]]:
+    found = []
+    for route in client.app.routes:
+        if not route.path.startswith(prefix):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in set(handler.http_methods) - {"OPTIONS", "HEAD"}:
+                found.append((method, route.path))
+    return sorted(found)
+
+
+async def test_every_cron_route_needs_the_secret(client: AsyncTestClient):
+    routes = _paths_under(client, "/api/cron/")
+    assert ("GET", "/api/cron/billing-reset") in routes
+    for method, path in routes:
+        response = await client.request(method, path)
+        assert response.status_code == 401, (method, path)
+
+
+async def test_every_admin_route_needs_the_key(admin: AsyncTestClient):
+    routes = _paths_under(admin, "/api/admin/")
+    assert len(routes) >= 4
+    some_id = "00000000-0000-4000-8000-000000000000"
+    for method, path in routes:
+        concrete = re.sub(r"\{[^}]+\}", some_id, path)
+        response = await admin.request(
+            method, concrete, json={"plan": "PRO"}, headers={"x-admin-key": "no"}
+        )
+        assert response.status_code == 401, (method, path)
