@@ -3,10 +3,11 @@
 Schemathesis reads `/schema/openapi.json` from the app in-process, generates
 valid and invalid requests for every operation it lists (routes added later
 are covered without touching this file) and checks each answer: no 5xx, a
-documented status code, a body that matches the documented schema, invalid
-input rejected and valid input accepted. It runs against real PostgreSQL (this
-session's database) with a signed-in organization's cookie and the cron
-secret, so the Session and cron routes are exercised past their guards.
+documented status code, a body and headers that match the documented schema,
+input that breaks the schema rejected, a declared credential left out refused.
+It runs against real PostgreSQL (this session's database) with a signed-in
+organization's cookie, the cron secret and the admin key, so the Session,
+cron and admin routes are exercised past their guards.
 """
 
 from __future__ import annotations
