@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from epoch_domain.metering import duration_ms
+from epoch_domain.metering import duration_ms, plausible_duration
 
 
 class CallStatus(enum.StrEnum):
@@ -79,9 +79,18 @@ class CallEvent:
     call_type: str | None = None
 
     @property
-    def duration_ms(self) -> int | None:
+    def claimed_duration_ms(self) -> int | None:
+        """What the payload says, before any plausibility check."""
         measured = duration_ms(self.started_at, self.ended_at)
         return measured if measured is not None else self.reported_duration_ms
+
+    @property
+    def duration_ms(self) -> int | None:
+        return plausible_duration(self.claimed_duration_ms)
+
+    @property
+    def has_implausible_duration(self) -> bool:
+        return self.claimed_duration_ms is not None and self.duration_ms is None
 
     @property
     def meters(self) -> bool:

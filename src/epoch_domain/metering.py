@@ -16,6 +16,18 @@ from fractions import Fraction
 MS_PER_MINUTE = 60_000
 _CENTI = Decimal("0.01")
 
+# No real call lasts a day (VAPI's own ceiling is 12 hours). A longer figure
+# is a broken or forged payload, and metering it would put years of minutes
+# on one bill, so such a call is kept without a duration and not metered.
+MAX_CALL_MS = 24 * 60 * MS_PER_MINUTE
+
+
+def plausible_duration(ms: int | None) -> int | None:
+    """`ms` when a real call could have lasted that long, otherwise None."""
+    if ms is None or not 0 <= ms <= MAX_CALL_MS:
+        return None
+    return ms
+
 
 def minutes(ms: int) -> Fraction:
     """The exact minutes in `ms` milliseconds."""

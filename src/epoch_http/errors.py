@@ -81,7 +81,17 @@ def unexpected_error_response(
     )
 
 
+def too_deep_response(_: Request[Any, Any, Any], __: RecursionError) -> Response[Any]:
+    """msgspec gives up on absurdly nested JSON with a RecursionError; that is
+    the client's body, not our fault."""
+    return Response(
+        {"status_code": 400, "detail": "The JSON body is nested too deeply"},
+        status_code=400,
+    )
+
+
 EXCEPTION_HANDLERS = {
     EpochError: domain_error_response,
+    RecursionError: too_deep_response,
     Exception: unexpected_error_response,
 }

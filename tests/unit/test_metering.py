@@ -128,3 +128,35 @@ def test_an_unknown_instant_gives_no_duration() -> None:
     now = datetime(2026, 3, 1, tzinfo=UTC)
     assert duration_ms(None, now) is None
     assert duration_ms(now, None) is None
+
+
+class TestPlausibleDurations:
+    """A call's metered length is bounded, whatever a payload claims."""
+
+    @given(
+        st.datetimes(timezones=st.just(UTC)),
+        st.datetimes(timezones=st.just(UTC)),
+        st.one_of(st.none(), st.integers(min_value=-(10**30), max_value=10**30)),
+    )
+    def test_a_metered_duration_is_never_negative_nor_over_a_day(
+        self, start, end, reported
+    ):
+        from epoch_domain.calls import CallEvent, CallEventKind
+        from epoch_domain.metering import MAX_CALL_MS
+
+        event = CallEvent(
+            CallEventKind.END_OF_CALL_REPORT,
+            "c",
+            started_at=start,
+            ended_at=end,
+            reported_duration_ms=reported,
+        )
+        assert event.duration_ms is None or 0 <= event.duration_ms <= MAX_CALL_MS
+        assert event.meters == (event.duration_ms is not None)
+
+    def test_the_ceiling_is_a_day(self):
+        from epoch_domain.metering import MAX_CALL_MS, plausible_duration
+
+        assert plausible_duration(MAX_CALL_MS) == 86_400_000
+        assert plausible_duration(MAX_CALL_MS + 1) is None
+        assert plausible_duration(-1) is None

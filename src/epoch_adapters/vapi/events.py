@@ -8,11 +8,13 @@ current place first, then the older ones.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from epoch_domain.calls import CallEvent, CallEventKind, CallStatus
+from epoch_domain.metering import MAX_CALL_MS
 
 _KINDS = {
     "status-update": CallEventKind.STATUS_UPDATE,
@@ -74,8 +76,10 @@ def _reported_duration_ms(message: Mapping[str, Any]) -> int | None:
         for source in (message, message.get("call")):
             value = _dig(source, key)
             is_number = isinstance(value, int | float) and not isinstance(value, bool)
-            if is_number and value >= 0:
-                return round(value * factor)
+            if is_number and math.isfinite(value) and value >= 0:
+                # Capped before rounding: 1e300 must not become a 300-digit
+                # integer. The domain refuses anything past its call ceiling.
+                return round(min(value * factor, MAX_CALL_MS + 1))
     return None
 
 

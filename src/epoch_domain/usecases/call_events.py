@@ -20,9 +20,15 @@ class IngestResult:
     metered_ms: int
 
 
-def merge_event(call: Call, event: CallEvent) -> Call:
+def merge_event(call: Call, event: CallEvent, metered_ms: int | None = None) -> Call:
     """The call after `event`: known facts are never erased by a later event
-    that lacks them, and a final status never goes back to a live one."""
+    that lacks them, and a final status never goes back to a live one.
+
+    Once a call is metered its times and duration are what was billed: a
+    later report claiming another length changes neither, so the call shown
+    always matches the minutes counted."""
+    if metered_ms is not None:
+        event = replace(event, started_at=None, ended_at=None)
     status = call.status
     if event.kind is CallEventKind.END_OF_CALL_REPORT:
         status = final_status(event.ended_reason)
@@ -31,7 +37,10 @@ def merge_event(call: Call, event: CallEvent) -> Call:
         if status is CallStatus.COMPLETED:
             status = final_status(event.ended_reason)
     duration = call.duration_ms
-    if event.kind is CallEventKind.END_OF_CALL_REPORT and event.duration_ms is not None:
+    report = event.kind is CallEventKind.END_OF_CALL_REPORT
+    if metered_ms is not None:
+        duration = metered_ms
+    elif report and event.duration_ms is not None:
         duration = event.duration_ms
     return replace(
         call,
@@ -72,7 +81,7 @@ class CallEvents:
             locked = await uow.calls.lock_or_create(
                 event.platform_call_id, org_id, assistant_id, now
             )
-            call = merge_event(locked.call, event)
+            call = merge_event(locked.call, event, locked.metered_ms)
             await uow.calls.save(call, now)
             metered = 0
             ms = event.duration_ms

@@ -58,7 +58,7 @@ async def vapi_webhook(request: Request[Any, Any, Any]) -> Response[ReceivedOut]
     _check_secret(request)
     try:
         body = msgspec.json.decode(await request.body())
-    except msgspec.DecodeError as err:
+    except (msgspec.DecodeError, RecursionError) as err:
         raise HTTPException(
             status_code=400, detail=f"JSON is malformed: {err}"
         ) from err
@@ -77,6 +77,12 @@ async def vapi_webhook(request: Request[Any, Any, Any]) -> Response[ReceivedOut]
     if event is None:
         log.info("vapi.webhook.ignored", event_type=kind)
         return Response(ReceivedOut())
+    if event.has_implausible_duration:
+        log.warning(
+            "vapi.webhook.implausible_duration",
+            call=event.platform_call_id,
+            claimed_ms=event.claimed_duration_ms,
+        )
     result = await call_events.ingest(event, raw_id)
     log.info(
         "vapi.webhook.handled",
