@@ -186,3 +186,27 @@ async def test_concurrent_sign_ups_with_one_email_make_one_account(
             group.start_soon(attempt)
 
     assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
+
+
+async def test_the_session_cookie_lives_as_long_as_the_session(
+    client: AsyncTestClient,
+):
+    """Found by a newcomer: the cookie said 2083 for a 30-day session."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import parsedate_to_datetime
+
+    account = await register(client)
+    csrf = (await client.get("/api/auth/csrf")).json()["csrfToken"]
+    response = await client.post(
+        "/api/auth/callback/credentials",
+        data={"email": account.email, "password": account.password, "csrfToken": csrf},
+    )
+
+    cookie = response.headers["set-cookie"]
+    attributes = dict(
+        part.strip().split("=", 1) for part in cookie.split(";")[1:] if "=" in part
+    )
+    assert 29 * 86400 < int(attributes["Max-Age"]) <= 30 * 86400
+    if "expires" in attributes:
+        expires = parsedate_to_datetime(attributes["expires"])
+        assert expires < datetime.now(UTC) + timedelta(days=31)

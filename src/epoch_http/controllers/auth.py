@@ -7,7 +7,7 @@ password, reset, magic links) is rate limited per client and per account.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -195,8 +195,13 @@ def _session_cookie(request: Request[Any, Any, Any], result: LoginResult) -> Coo
         samesite="lax",
         secure=secure,
         path="/",
-        expires=int(result.session.expires_at.timestamp()),
+        # Litestar's `expires` counts seconds from now, not an epoch time.
+        max_age=_seconds_left(result.session.expires_at),
     )
+
+
+def _seconds_left(until: datetime) -> int:
+    return max(int((until - datetime.now(UTC)).total_seconds()), 0)
 
 
 async def _retire_presented_session(request: Request[Any, Any, Any]) -> None:
