@@ -15,6 +15,12 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _local_url(host: str | None, port: str | None) -> str:
+    """Where `make run` serves when no public URL is configured, so mailed
+    links and sandbox pages point at the port actually in use."""
+    return f"http://{host or '127.0.0.1'}:{port or '8000'}"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -63,7 +69,7 @@ class Settings:
         return cls(
             database_url=get("DATABASE_URL"),
             data_dir=Path(get("EPOCH_DATA_DIR") or ".data"),
-            app_url=get("APP_URL") or "http://127.0.0.1:8000",
+            app_url=get("APP_URL") or _local_url(get("HOST"), get("PORT")),
             log_format=(get("LOG_FORMAT") or "console").lower(),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             session_cookie_secure=(

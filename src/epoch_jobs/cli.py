@@ -62,12 +62,36 @@ async def run_job(name: str, container: Container) -> dict[str, int]:
     return counts
 
 
+def configuration_problem(settings: Settings) -> str | None:
+    """Why this run would act on the wrong data, if it would.
+
+    The app may create an empty embedded database on first start; a job must
+    not: from a cron line in the wrong folder it would "bill" a fresh, empty
+    database and report success. Jobs use the embedded database only when
+    one already exists under the data folder.
+    """
+    if settings.database_url:
+        return None
+    pgdata = settings.data_dir / "postgres"
+    if (pgdata / "PG_VERSION").exists():
+        return None
+    return (
+        f"no DATABASE_URL is set and no embedded database exists at {pgdata}; "
+        "set DATABASE_URL (or EPOCH_DATA_DIR) to the service's database"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="epoch-jobs", description=__doc__)
     parser.add_argument("job", choices=sorted(JOBS))
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings.log_format, settings.log_level)
+    problem = configuration_problem(settings)
+    if problem:
+        log.error("job.refused", job=args.job, reason=problem)
+        print(f"epoch-jobs: {problem}", file=sys.stderr)
+        return 2
     counts = asyncio.run(run_job(args.job, build_container(settings)))
     print(json.dumps(counts))
     return 1 if counts.get("errors") else 0

@@ -138,3 +138,27 @@ async def test_the_command_line_prints_the_counts(
         "skipped": 0,
         "errors": 0,
     }
+
+
+def test_a_job_refuses_to_start_a_fresh_embedded_database(
+    tmp_path, monkeypatch, capsys
+):
+    """From a cron line in the wrong folder a job would otherwise create an
+    empty database, bill nothing and report success."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("EPOCH_DATA_DIR", str(tmp_path / "nowhere"))
+
+    exit_code = jobs_main(["overage-billing"])
+
+    assert exit_code == 2
+    assert "no DATABASE_URL" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_mailed_links_follow_the_port_in_use_without_app_url():
+    from epoch_adapters.settings import Settings
+
+    settings = Settings.from_env({"PORT": "8765"})
+    assert settings.app_url == "http://127.0.0.1:8765"
+    explicit = Settings.from_env({"PORT": "8765", "APP_URL": "https://voice.example"})
+    assert explicit.app_url == "https://voice.example"
