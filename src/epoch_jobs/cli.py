@@ -39,6 +39,8 @@ async def _payment_retry(container: Container) -> dict[str, int]:
     return (await container.overage_billing().retry()).as_dict()
 
 
+MONEY_JOBS = frozenset({"overage-billing", "payment-retry"})
+
 JOBS: dict[str, Job] = {
     "billing-reset": _billing_reset,
     "overage-billing": _overage_billing,
@@ -48,6 +50,9 @@ JOBS: dict[str, Job] = {
 
 async def run_job(name: str, container: Container) -> dict[str, int]:
     structlog.contextvars.bind_contextvars(job=name, run_id=uuid.uuid4().hex[:12])
+    if name in MONEY_JOBS and not container.settings().stripe_secret_key:
+        # Legitimate on a laptop; in production it means nobody is charged.
+        log.warning("job.payments.sandbox", detail="no STRIPE_SECRET_KEY")
     started = time.perf_counter()
     await migrate.upgrade(container.database_url())
     try:
