@@ -29,7 +29,7 @@ def organization_from(row: RowMapping) -> Organization:
     )
 
 
-def _user_from(row: RowMapping) -> User:
+def user_from(row: RowMapping) -> User:
     return User(
         id=row["id"],
         organization_id=row["organization_id"],
@@ -109,7 +109,7 @@ class PostgresUsers:
             .mappings()
             .first()
         )
-        return _user_from(row) if row else None
+        return user_from(row) if row else None
 
     async def by_email(self, email: str) -> User | None:
         row = (
@@ -117,7 +117,7 @@ class PostgresUsers:
             .mappings()
             .first()
         )
-        return _user_from(row) if row else None
+        return user_from(row) if row else None
 
 
 class PostgresSessions:

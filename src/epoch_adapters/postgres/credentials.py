@@ -10,7 +10,7 @@ from sqlalchemy import Text, cast, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from epoch_adapters.postgres.accounts import organization_from
+from epoch_adapters.postgres.accounts import organization_from, user_from
 from epoch_adapters.postgres.tables import (
     auth_tokens,
     organizations,
@@ -107,18 +107,6 @@ class PostgresCredentials:
         return result.rowcount == 1
 
 
-def _member_from(row: RowMapping) -> User:
-    return User(
-        id=row["id"],
-        organization_id=row["organization_id"],
-        email=row["email"],
-        name=row["name"],
-        password_hash=row["password_hash"],
-        must_change_password=row["must_change_password"],
-        role=row["role"],
-    )
-
-
 class PostgresOrganizationDirectory:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -177,7 +165,7 @@ class PostgresOrganizationDirectory:
             .mappings()
             .all()
         )
-        return [_member_from(r) for r in rows]
+        return [user_from(r) for r in rows]
 
     async def set_tier(self, org_id: str, tier: Tier, included_minutes: int) -> bool:
         result = await self._conn.execute(
