@@ -1,0 +1,104 @@
+"""The Stripe webhook against signed events it cannot act on: a customer id
+that belongs to another organization, events we cannot read, events without
+a creation time, and signatures timestamped in the future."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from epoch_adapters import stripe_events
+from epoch_adapters.settings import Settings
+from tests.conftest import CRON_SECRET
+from tests.http.billing_helpers import WEBHOOK_SECRET, sql
+from tests.http.helpers import Account, load_sample, signed_up
+
+pytestmark = pytest.mark.anyio
+
+CHECKOUT = "stripe-checkout.session.completed.json"
+UPDATED = "stripe-customer.subscription.updated.current-api.json"
+FAILED = "stripe-invoice.payment_failed.current-api.json"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        cron_secret=CRON_SECRET,
+        csrf_secret="csrf-secret-for-tests",
+        log_level="WARNING",
+        stripe_webhook_secret=WEBHOOK_SECRET,
+    )
+
+
+def _event(
+    account: Account, name: str, event_id: str, **object_fields: Any
+) -> dict[str, Any]:
+    """A sample pointed at this organization, under a fresh id, created now."""
+    event = load_sample(name)
+    event["id"] = event_id
+    event["created"] = int(time.time())
+    obj = event["data"]["object"]
+    if "client_reference_id" in obj:
+        obj["client_reference_id"] = account.organization_id
+    for holder in (obj, obj.get("parent", {}).get("subscription_details") or {}):
+        if isinstance(holder.get("metadata"), dict) and "org_id" in holder["metadata"]:
+            holder["metadata"]["org_id"] = account.organization_id
+    obj.update(object_fields)
+    return event
+
+
+async def _org(client: AsyncTestClient, org_id: str) -> dict[str, Any]:
+    [row] = await sql(
+        client,
+        "SELECT plan, subscription_status, stripe_customer_id, "
+        "stripe_subscription_id, cancelled_at, stripe_event_at "
+        "FROM organizations WHERE id = $1",
+        org_id,
+    )
+    return dict(row)
+
+
+async def _stored(client: AsyncTestClient, event_id: str) -> dict[str, Any]:
+    [row] = await sql(
+        client,
+        "SELECT processed_at, error FROM webhook_events "
+        "WHERE provider = 'stripe' AND external_id = $1",
+        event_id,
+    )
+    return dict(row)
+
+
+# 5. A signature timestamped in the future -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ahead", "accepted"), [(301, False), (3600, False), (60, True)]
+)
+async def test_a_signature_from_the_future_is_refused_beyond_the_tolerance(
+    client: AsyncTestClient, ahead, accepted
+):
+    account = await signed_up(client)
+    event = _event(account, CHECKOUT, "evt_future")
+    payload = json.dumps(event).encode()
+    header = stripe_events.sign(payload, WEBHOOK_SECRET, int(time.time()) + ahead)
+    response = await client.post(
+        "/api/webhooks/stripe",
+        content=payload,
+        headers={"stripe-signature": header, "content-type": "application/json"},
+    )
+    rows = await sql(client, "SELECT count(*) AS n FROM webhook_events")
+    if accepted:
+        assert response.status_code == 200
+        assert rows[0]["n"] == 1
+    else:
+        assert response.status_code == 400, response.text
+        assert response.json()["field"] == "Stripe-Signature"
+        assert rows[0]["n"] == 0
+        assert (await _org(client, account.organization_id))["plan"] == "FREE"
