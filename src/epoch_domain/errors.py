@@ -9,7 +9,7 @@
      ├── Conflict                  the thing already exists or is already done
      │    ├── EmailTaken
      │    ├── AssistantAlreadyRegistered
-     │    ├── AlreadyCancelled
+     │    ├── AlreadyCancelled / NoSubscription
      │    ├── NotCancelled / CancellationAlreadyEffective
      │    └── IllegalA2PTransition  the SMS registration cannot take that step
      │         └── A2PPaymentRequired
@@ -91,6 +91,11 @@ class AssistantAlreadyRegistered(Conflict):
 class AlreadyCancelled(Conflict):
     def __init__(self) -> None:
         super().__init__("The subscription is already cancelled")
+
+
+class NoSubscription(Conflict):
+    def __init__(self) -> None:
+        super().__init__("The organization has no paid subscription to cancel")
 
 
 class NotCancelled(Conflict):

@@ -5,7 +5,8 @@ the payment provider's events move an organization's plan.
   PRO); a downgrade or the current plan is refused there (the billing portal
   does those).
 * A cancellation takes effect at the end of the paid period; the data is
-  deleted `DELETION_GRACE` after that. Cancelling twice is a conflict.
+  deleted `DELETION_GRACE` after that. Cancelling twice is a conflict, and
+  so is cancelling with no paid plan (FREE, or a subscription that ended).
 * Reactivation undoes a pending cancellation, only before its effective date.
 * Provider events arrive late, twice and out of order: an event older than the
   newest one applied to an organization changes nothing.
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from epoch_domain.errors import (
     AlreadyCancelled,
     CancellationAlreadyEffective,
+    NoSubscription,
     NotCancelled,
     ValidationFailed,
 )
@@ -66,6 +68,12 @@ class SubscriptionState:
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
 
+    @property
+    def has_paid_plan(self) -> bool:
+        """Something to cancel: a paid tier whose subscription has not ended
+        (with or without a provider subscription: an operator may set one)."""
+        return self.tier is not Tier.FREE and self.status not in ENDED_STATUSES
+
 
 def cancel(
     state: SubscriptionState, now: datetime, period_end: datetime
@@ -74,6 +82,8 @@ def cancel(
     provider told us, else `period_end`, the end of the usage cycle)."""
     if state.is_cancelled:
         raise AlreadyCancelled()
+    if not state.has_paid_plan:
+        raise NoSubscription()
     effective = (
         state.period_end if state.period_end and state.period_end > now else None
     )

@@ -192,10 +192,44 @@ async def test_cancel_twice_reactivate_and_status(client: AsyncTestClient):
     ).status_code == 409
 
 
+async def test_a_free_organization_has_nothing_to_cancel_or_reactivate(
+    client: AsyncTestClient,
+):
+    account = await signed_up(client)
+    before = await _status(client)
+    response = await client.post(
+        "/api/subscription/cancel", json={"acknowledged": True}
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "NoSubscription"
+    back = await client.post("/api/subscription/reactivate", json={})
+    assert back.status_code == 409
+    assert back.json()["error"] == "NotCancelled"
+    assert await _status(client) == before
+    [org] = await sql(
+        client,
+        "SELECT cancelled_at, cancel_effective_at, data_deletion_at "
+        "FROM organizations WHERE id = $1",
+        account.organization_id,
+    )
+    assert dict(org) == {
+        "cancelled_at": None,
+        "cancel_effective_at": None,
+        "data_deletion_at": None,
+    }
+    assert sandbox(client).subscription_changes == []
+
+
 async def test_reactivate_after_the_effective_date_is_refused(client: AsyncTestClient):
     clock = MovableClock()
     use_clock(client, clock)
     account = await signed_up(client)
+    # A paid plan without a Stripe subscription (set by an operator).
+    await sql(
+        client,
+        "UPDATE organizations SET plan = 'STARTER' WHERE id = $1",
+        account.organization_id,
+    )
     response = await client.post(
         "/api/subscription/cancel", json={"acknowledged": True}
     )

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from epoch_domain.errors import (
     AlreadyCancelled,
     CancellationAlreadyEffective,
+    NoSubscription,
     NotCancelled,
     ValidationFailed,
 )
@@ -53,6 +54,41 @@ def test_the_providers_period_end_wins_over_the_cycle():
 def test_cancelling_twice_is_a_conflict():
     with pytest.raises(AlreadyCancelled):
         cancel(cancel(ACTIVE, T0, PERIOD_END), T0, PERIOD_END)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        SubscriptionState(tier=Tier.FREE),
+        SubscriptionState(tier=Tier.FREE, status="active", subscription_id="sub_1"),
+        replace(ACTIVE, status="canceled"),
+        replace(ACTIVE, status="incomplete_expired"),
+    ],
+)
+def test_nothing_to_cancel_is_a_conflict_and_changes_nothing(state):
+    with pytest.raises(NoSubscription):
+        cancel(state, T0, PERIOD_END)
+    with pytest.raises(NotCancelled):
+        reactivate(state, T0)
+
+
+@given(
+    st.sampled_from(list(Tier)),
+    st.sampled_from([None, "active", "past_due", "canceled", "incomplete_expired"]),
+)
+def test_only_a_paid_plan_in_force_can_be_cancelled(tier, status):
+    state = SubscriptionState(tier=tier, status=status)
+    in_force = tier is not Tier.FREE and status not in (
+        "canceled",
+        "incomplete_expired",
+    )
+    try:
+        cancelled = cancel(state, T0, PERIOD_END)
+    except NoSubscription:
+        assert not in_force
+        return
+    assert in_force
+    assert cancelled.cancel_effective_at == PERIOD_END
 
 
 def test_reactivate_before_the_effective_date_only():
