@@ -938,6 +938,12 @@ class FakeBilling(_Repo):
                     return org_id
         return None
 
+    async def organization_with_customer(self, customer_id: str) -> str | None:
+        for org_id, state in self.tables.subscriptions.items():
+            if state.customer_id == customer_id:
+                return org_id
+        return None
+
     async def lock_event(self, event_id: str) -> StoredEvent | None:
         row = self.tables.webhook_events.get(event_id)
         if row is None:

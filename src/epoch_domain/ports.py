@@ -296,6 +296,9 @@ class BillingRepository(Protocol):
         subscription_id: str | None,
     ) -> str | None: ...
 
+    async def organization_with_customer(self, customer_id: str) -> str | None:
+        """The organization holding this provider customer id, if any."""
+
     async def lock_event(self, event_id: str) -> StoredEvent | None: ...
 
     async def records(self, org_id: str, limit: int) -> Sequence[OverageRecord]: ...

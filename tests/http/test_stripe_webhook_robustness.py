@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from structlog.testing import capture_logs
 
 from epoch_adapters import stripe_events
 from epoch_adapters.settings import Settings
 from tests.conftest import CRON_SECRET
-from tests.http.billing_helpers import WEBHOOK_SECRET, sql
+from tests.http.billing_helpers import WEBHOOK_SECRET, post_event, sql
 from tests.http.helpers import Account, load_sample, signed_up
 
 pytestmark = pytest.mark.anyio
@@ -73,6 +74,59 @@ async def _stored(client: AsyncTestClient, event_id: str) -> dict[str, Any]:
         event_id,
     )
     return dict(row)
+
+
+# 1. A customer id that already belongs to another organization --------------
+
+
+async def test_a_customer_of_another_organization_is_acknowledged_and_changes_nothing(
+    client: AsyncTestClient,
+):
+    other = await signed_up(client)
+    theirs = _event(other, CHECKOUT, "evt_checkout_y", customer="cus_shared")
+    assert (await post_event(client, theirs)).json()["outcome"] == "applied"
+    other_before = await _org(client, other.organization_id)
+
+    account = await signed_up(client)
+    before = await _org(client, account.organization_id)
+    ours = _event(
+        account, CHECKOUT, "evt_checkout_x", customer="cus_shared", subscription="sub_x"
+    )
+    with capture_logs() as logs:
+        response = await post_event(client, ours)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": True, "outcome": "customer_conflict"}
+    [conflict] = [e for e in logs if e["event"] == "billing.stripe.customer_conflict"]
+    assert conflict["organization_id"] == account.organization_id
+    assert conflict["other_organization_id"] == other.organization_id
+    assert conflict["event_id"] == "evt_checkout_x"
+
+    assert await _org(client, account.organization_id) == before
+    assert await _org(client, other.organization_id) == other_before
+    stored = await _stored(client, "evt_checkout_x")
+    assert stored["processed_at"] is not None
+    assert stored["error"].startswith("customer_conflict")
+    assert other.organization_id in stored["error"]
+
+    # Stripe's redelivery is acknowledged too, and still changes nothing.
+    again = await post_event(client, ours)
+    assert again.status_code == 200
+    assert again.json()["outcome"] == "duplicate"
+    assert await _org(client, account.organization_id) == before
+
+
+async def test_a_subscription_update_cannot_take_another_organizations_customer(
+    client: AsyncTestClient,
+):
+    other = await signed_up(client)
+    await post_event(client, _event(other, CHECKOUT, "evt_y", customer="cus_shared"))
+    account = await signed_up(client)
+    before = await _org(client, account.organization_id)
+    update = _event(account, UPDATED, "evt_upd_x", customer="cus_shared", id="sub_x")
+    response = await post_event(client, update)
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "customer_conflict"
+    assert await _org(client, account.organization_id) == before
 
 
 # 5. A signature timestamped in the future -----------------------------------

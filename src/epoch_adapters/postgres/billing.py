@@ -148,6 +148,16 @@ class PostgresBilling:
                 return str(found)
         return None
 
+    async def organization_with_customer(self, customer_id: str) -> str | None:
+        found = (
+            await self._conn.execute(
+                select(organizations.c.id).where(
+                    organizations.c.stripe_customer_id == customer_id
+                )
+            )
+        ).scalar()
+        return None if found is None else str(found)
+
     async def lock_event(self, event_id: str) -> StoredEvent | None:
         row = (
             await self._conn.execute(

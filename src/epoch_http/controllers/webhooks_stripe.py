@@ -69,9 +69,20 @@ async def handle_stripe_event(
     payments = container.payments()
     data, event = payments.read_event(payload, signature)
     event_type = str(data.get("type") or "unknown")
-    outcome, org_id = await container.billing_events().receive(
+    result = await container.billing_events().receive(
         str(data["id"]), event_type, data, event
     )
+    outcome = result.outcome
+    if outcome is EventOutcome.CUSTOMER_CONFLICT:
+        # Acknowledged so that Stripe stops redelivering; someone must look.
+        log.error(
+            "billing.stripe.customer_conflict",
+            event_id=data["id"],
+            event_type=event_type,
+            organization_id=result.organization_id,
+            other_organization_id=result.other_organization_id,
+            customer_id=event.customer_id if event else None,
+        )
     if outcome in (EventOutcome.IGNORED, EventOutcome.DUPLICATE):
         # Also on a duplicate: if recording failed the first time, Stripe's
         # retry is the second chance, and recording twice changes nothing.
@@ -81,7 +92,7 @@ async def handle_stripe_event(
         event_id=data["id"],
         event_type=event_type,
         outcome=outcome.value,
-        organization_id=org_id,
+        organization_id=result.organization_id,
     )
     return outcome
 
