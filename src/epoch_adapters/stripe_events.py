@@ -20,10 +20,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import stripe
+import structlog
 
 from epoch_domain.errors import ValidationFailed
 from epoch_domain.plans import Tier
 from epoch_domain.subscription import BillingEvent, EventKind
+
+log = structlog.get_logger()
 
 TOLERANCE_SECONDS = 300
 SIGNATURE_FIELD = "Stripe-Signature"
@@ -46,12 +49,17 @@ def verify(payload: bytes, header: str | None, secret: str | None) -> dict[str, 
     if _signed_at(header) > time.time() + TOLERANCE_SECONDS:
         raise ValidationFailed(SIGNATURE_FIELD, "is timestamped in the future")
     try:
-        data = json.loads(payload)
+        # NaN and Infinity are not JSON (RFC 8259); Python would accept them.
+        data = json.loads(payload, parse_constant=_not_json)
     except ValueError as err:
         raise ValidationFailed("body", "is not JSON") from err
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         raise ValidationFailed("body", "is not a Stripe event")
     return data
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def _signed_at(header: str) -> int:
@@ -86,19 +94,50 @@ def _get(data: Any, *path: str | int) -> Any:
     return data
 
 
-def _ts(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    return None
+# The instants we accept: Stripe's are all after 2011; anything outside this
+# window is not a time Stripe sent (and could overflow the date arithmetic).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
-def _id(value: Any) -> str | None:
+class Unreadable(Exception):
+    """A field we act on is not what Stripe sends."""
+
+
+def _ts(value: Any, field: str) -> datetime | None:
+    """A Unix time, None when absent; `Unreadable` for anything else."""
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise Unreadable(f"{field} is not a Unix time")
+    try:
+        found = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError) as err:
+        raise Unreadable(f"{field} is not a usable time") from err
+    if not EARLIEST <= found < LATEST:
+        raise Unreadable(f"{field} is not a usable time")
+    return found
+
+
+def _text(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise Unreadable(f"{field} is not a string")
+
+
+def _flag(value: Any, field: str) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise Unreadable(f"{field} is not a boolean")
+
+
+def _id(value: Any, field: str = "id") -> str | None:
     """An id given as a string or as an expanded object."""
-    if isinstance(value, str):
+    if value is None or isinstance(value, str):
         return value or None
     if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return str(value["id"])
-    return None
+        return str(value["id"]) or None
+    raise Unreadable(f"{field} is not an id")
 
 
 def _tier(value: Any) -> Tier | None:
@@ -114,7 +153,7 @@ def _subscription_tier(
     obj: Mapping[str, Any], prices: Mapping[str, Tier]
 ) -> Tier | None:
     price = _get(obj, "items", "data", 0, "price")
-    price_id = _id(price)
+    price_id = _id(price, "items.data[0].price")
     if price_id and price_id in prices:
         return prices[price_id]
     by_metadata = _tier(_get(obj, "metadata", "plan"))
@@ -127,14 +166,19 @@ def _subscription_tier(
 
 
 def _invoice_subscription(obj: Mapping[str, Any]) -> str | None:
-    found = _id(_get(obj, "parent", "subscription_details", "subscription"))
-    found = found or _id(obj.get("subscription"))
+    found = _id(
+        _get(obj, "parent", "subscription_details", "subscription"),
+        "parent.subscription_details.subscription",
+    )
+    found = found or _id(obj.get("subscription"), "subscription")
     if found:
         return found
-    for line in _get(obj, "lines", "data") or []:
+    lines = _get(obj, "lines", "data")
+    for line in lines if isinstance(lines, list) else []:
         found = _id(
-            _get(line, "parent", "subscription_item_details", "subscription")
-        ) or _id(_get(line, "subscription"))
+            _get(line, "parent", "subscription_item_details", "subscription"),
+            "lines.data[].parent.subscription_item_details.subscription",
+        ) or _id(_get(line, "subscription"), "lines.data[].subscription")
         if found:
             return found
     return None
@@ -143,25 +187,51 @@ def _invoice_subscription(obj: Mapping[str, Any]) -> str | None:
 def read_event(
     data: Mapping[str, Any], prices: Mapping[str, Tier]
 ) -> BillingEvent | None:
-    """The event in our terms, or None for a type we do not act on."""
+    """The event in our terms, or None for a type we do not act on. An event
+    of a type we act on whose fields are not what Stripe sends comes back
+    with `problem` set (and no time): it is stored and changes nothing."""
     try:
         kind = EventKind(data.get("type"))
     except ValueError:
         return None
-    obj = _get(data, "data", "object") or {}
-    created = _ts(data.get("created")) or datetime.now(UTC)
+    event_id = str(data["id"])
+    try:
+        return _read(event_id, kind, data, prices)
+    except Unreadable as err:
+        problem = str(err)
+    except Exception as err:  # a signed event we cannot read never makes a 500
+        log.warning("billing.stripe.unreadable_event", event_id=event_id, exc_info=True)
+        problem = f"could not be read ({type(err).__name__})"
+    return BillingEvent(id=event_id, kind=kind, created=None, problem=problem)
+
+
+def _read(
+    event_id: str,
+    kind: EventKind,
+    data: Mapping[str, Any],
+    prices: Mapping[str, Tier],
+) -> BillingEvent:
+    holder = data.get("data")
+    if not isinstance(holder, Mapping):
+        raise Unreadable("data is not an object")
+    obj = holder.get("object")
+    if not isinstance(obj, Mapping):
+        raise Unreadable("data.object is not an object")
+    created = _ts(data.get("created"), "created") or datetime.now(UTC)
     base: dict[str, Any] = {
-        "id": str(data["id"]),
+        "id": event_id,
         "kind": kind,
         "created": created,
-        "customer_id": _id(obj.get("customer")),
+        "customer_id": _id(obj.get("customer"), "customer"),
     }
     if kind is EventKind.CHECKOUT_COMPLETED:
         return BillingEvent(
             **base,
-            organization_ref=obj.get("client_reference_id")
-            or _get(obj, "metadata", "org_id"),
-            subscription_id=_id(obj.get("subscription")),
+            organization_ref=_text(
+                obj.get("client_reference_id"), "client_reference_id"
+            )
+            or _text(_get(obj, "metadata", "org_id"), "metadata.org_id"),
+            subscription_id=_id(obj.get("subscription"), "subscription"),
             tier=_tier(_get(obj, "metadata", "plan")),
             completed=(
                 obj.get("mode") == "subscription"
@@ -173,25 +243,28 @@ def read_event(
         item = _get(obj, "items", "data", 0) or {}
         return BillingEvent(
             **base,
-            organization_ref=_get(obj, "metadata", "org_id"),
+            organization_ref=_text(_get(obj, "metadata", "org_id"), "metadata.org_id"),
             subscription_id=_id(obj.get("id")),
             tier=_subscription_tier(obj, prices),
-            status=obj.get("status"),
-            period_start=_ts(obj.get("current_period_start"))
-            or _ts(_get(item, "current_period_start")),
-            period_end=_ts(obj.get("current_period_end"))
-            or _ts(_get(item, "current_period_end")),
-            cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
-            cancel_at=_ts(obj.get("cancel_at")),
-            canceled_at=_ts(obj.get("canceled_at")),
-            ended_at=_ts(obj.get("ended_at")),
+            status=_text(obj.get("status"), "status"),
+            period_start=_ts(obj.get("current_period_start"), "current_period_start")
+            or _ts(_get(item, "current_period_start"), "items.current_period_start"),
+            period_end=_ts(obj.get("current_period_end"), "current_period_end")
+            or _ts(_get(item, "current_period_end"), "items.current_period_end"),
+            cancel_at_period_end=_flag(
+                obj.get("cancel_at_period_end"), "cancel_at_period_end"
+            ),
+            cancel_at=_ts(obj.get("cancel_at"), "cancel_at"),
+            canceled_at=_ts(obj.get("canceled_at"), "canceled_at"),
+            ended_at=_ts(obj.get("ended_at"), "ended_at"),
         )
     return BillingEvent(
         **base,
-        organization_ref=_get(
-            obj, "parent", "subscription_details", "metadata", "org_id"
+        organization_ref=_text(
+            _get(obj, "parent", "subscription_details", "metadata", "org_id"),
+            "parent.subscription_details.metadata.org_id",
         )
-        or _get(obj, "metadata", "org_id"),
+        or _text(_get(obj, "metadata", "org_id"), "metadata.org_id"),
         subscription_id=_invoice_subscription(obj),
-        status=obj.get("status"),
+        status=_text(obj.get("status"), "status"),
     )

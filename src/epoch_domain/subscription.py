@@ -118,7 +118,9 @@ class BillingEvent:
 
     id: str
     kind: EventKind
-    created: datetime
+    # None when the event carries no usable time: it cannot be ordered
+    # against the others, so it is never applied.
+    created: datetime | None
     organization_ref: str | None = None
     customer_id: str | None = None
     subscription_id: str | None = None
@@ -132,6 +134,9 @@ class BillingEvent:
     ended_at: datetime | None = None
     # checkout: the session finished and was paid
     completed: bool = True
+    # Why the event could not be read (a field is not what the provider
+    # sends); such an event is stored and changes nothing.
+    problem: str | None = None
 
 
 def _other_subscription(state: SubscriptionState, event: BillingEvent) -> bool:
@@ -147,16 +152,22 @@ def apply_event(
     state: SubscriptionState, event: BillingEvent
 ) -> SubscriptionState | None:
     """The state after `event`, or None when the event changes nothing: older
-    than the newest applied, about another subscription, or not final."""
-    if state.last_event_at is not None and event.created < state.last_event_at:
+    than the newest applied, about another subscription, not final, without
+    a usable time, or unreadable."""
+    created = event.created
+    if created is None or event.problem is not None:
         return None
-    new = _apply(state, event)
+    if state.last_event_at is not None and created < state.last_event_at:
+        return None
+    new = _apply(state, event, created)
     if new is None:
         return None
-    return replace(new, last_event_at=event.created)
+    return replace(new, last_event_at=created)
 
 
-def _apply(state: SubscriptionState, event: BillingEvent) -> SubscriptionState | None:
+def _apply(
+    state: SubscriptionState, event: BillingEvent, created: datetime
+) -> SubscriptionState | None:
     if event.kind is EventKind.CHECKOUT_COMPLETED:
         if not event.completed:
             return None
@@ -173,16 +184,16 @@ def _apply(state: SubscriptionState, event: BillingEvent) -> SubscriptionState |
     if _other_subscription(state, event):
         return None
     if event.kind is EventKind.SUBSCRIPTION_UPDATED:
-        return _subscription_updated(state, event)
+        return _subscription_updated(state, event, created)
     if event.kind is EventKind.SUBSCRIPTION_DELETED:
-        effective = event.ended_at or event.created
+        effective = event.ended_at or created
         return replace(
             state,
             tier=Tier.FREE,
             status="canceled",
             customer_id=state.customer_id or event.customer_id,
             subscription_id=state.subscription_id or event.subscription_id,
-            cancelled_at=state.cancelled_at or event.canceled_at or event.created,
+            cancelled_at=state.cancelled_at or event.canceled_at or created,
             cancel_effective_at=effective,
             deletion_at=effective + DELETION_GRACE,
         )
@@ -195,7 +206,7 @@ def _apply(state: SubscriptionState, event: BillingEvent) -> SubscriptionState |
 
 
 def _subscription_updated(
-    state: SubscriptionState, event: BillingEvent
+    state: SubscriptionState, event: BillingEvent, created: datetime
 ) -> SubscriptionState:
     status = event.status or state.status
     tier = state.tier
@@ -218,7 +229,7 @@ def _subscription_updated(
             return new
         return replace(
             new,
-            cancelled_at=event.canceled_at or state.cancelled_at or event.created,
+            cancelled_at=event.canceled_at or state.cancelled_at or created,
             cancel_effective_at=effective,
             deletion_at=effective + DELETION_GRACE,
         )

@@ -144,3 +144,80 @@ def test_a_signature_covers_every_byte(body, data):
     flipped[index] ^= 0x01
     with pytest.raises(ValidationFailed):
         stripe_events.verify(bytes(flipped), header, "whsec_prop")
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+SAMPLES = [
+    "stripe-checkout.session.completed.json",
+    "stripe-customer.subscription.updated.current-api.json",
+    "stripe-customer.subscription.updated.json",
+    "stripe-customer.subscription.deleted.current-api.json",
+    "stripe-invoice.paid.json",
+    "stripe-invoice.paid.current-api.json",
+    "stripe-invoice.payment_failed.current-api.json",
+]
+FIELDS = [
+    ("created",),
+    ("data",),
+    ("data", "object"),
+    ("data", "object", "customer"),
+    ("data", "object", "status"),
+    ("data", "object", "client_reference_id"),
+    ("data", "object", "metadata"),
+    ("data", "object", "subscription"),
+    ("data", "object", "current_period_end"),
+    ("data", "object", "cancel_at"),
+    ("data", "object", "cancel_at_period_end"),
+    ("data", "object", "items"),
+    ("data", "object", "lines"),
+    ("data", "object", "parent"),
+]
+
+
+@given(
+    st.sampled_from(SAMPLES),
+    st.lists(st.tuples(st.sampled_from(FIELDS), json_values), min_size=1, max_size=4),
+)
+def test_any_value_in_any_field_is_read_or_named_as_unreadable(name, changes):
+    """Whatever a signed event carries, reading it never raises: the event in
+    our terms with a usable time, or one naming its problem with no time."""
+    data = load_sample(name)
+    for path, value in changes:
+        holder = data
+        for key in path[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            holder[path[-1]] = value
+    event = stripe_events.read_event(data, {})
+    assert event is not None
+    if event.problem is None:
+        assert event.created is not None
+        assert stripe_events.EARLIEST <= event.created < stripe_events.LATEST
+        for when in (event.period_start, event.period_end, event.cancel_at):
+            assert when is None or when >= stripe_events.EARLIEST
+    else:
+        assert event.created is None
+
+
+@pytest.mark.parametrize("created", [1e300, -1e300, 10**30, "1700000000", True, 0])
+def test_an_unusable_created_makes_the_event_unreadable(created):
+    data = load_sample("stripe-invoice.paid.current-api.json")
+    data["created"] = created
+    event = stripe_events.read_event(data, {})
+    assert event is not None
+    assert event.created is None
+    assert event.problem in (
+        "created is not a usable time",
+        "created is not a Unix time",
+    )

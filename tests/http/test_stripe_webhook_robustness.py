@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from structlog.testing import capture_logs
 
 from epoch_adapters import stripe_events
 from epoch_adapters.settings import Settings
@@ -80,7 +79,7 @@ async def _stored(client: AsyncTestClient, event_id: str) -> dict[str, Any]:
 
 
 async def test_a_customer_of_another_organization_is_acknowledged_and_changes_nothing(
-    client: AsyncTestClient,
+    client: AsyncTestClient, caplog
 ):
     other = await signed_up(client)
     theirs = _event(other, CHECKOUT, "evt_checkout_y", customer="cus_shared")
@@ -92,11 +91,16 @@ async def test_a_customer_of_another_organization_is_acknowledged_and_changes_no
     ours = _event(
         account, CHECKOUT, "evt_checkout_x", customer="cus_shared", subscription="sub_x"
     )
-    with capture_logs() as logs:
-        response = await post_event(client, ours)
+    caplog.clear()
+    response = await post_event(client, ours)
     assert response.status_code == 200, response.text
     assert response.json() == {"received": True, "outcome": "customer_conflict"}
-    [conflict] = [e for e in logs if e["event"] == "billing.stripe.customer_conflict"]
+    [conflict] = [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict)
+        and r.msg.get("event") == "billing.stripe.customer_conflict"
+    ]
     assert conflict["organization_id"] == account.organization_id
     assert conflict["other_organization_id"] == other.organization_id
     assert conflict["event_id"] == "evt_checkout_x"
@@ -127,6 +131,117 @@ async def test_a_subscription_update_cannot_take_another_organizations_customer(
     assert response.status_code == 200
     assert response.json()["outcome"] == "customer_conflict"
     assert await _org(client, account.organization_id) == before
+
+
+# 2. Signed events we cannot read ---------------------------------------------
+
+
+def _object_is_a_list(event: dict[str, Any]) -> None:
+    event["data"]["object"] = [event["data"]["object"]]
+
+
+def _data_is_a_list(event: dict[str, Any]) -> None:
+    event["data"] = [event["data"]]
+
+
+def _created(value: Any) -> Any:
+    def change(event: dict[str, Any]) -> None:
+        event["created"] = value
+
+    return change
+
+
+def _field(name: str, value: Any) -> Any:
+    def change(event: dict[str, Any]) -> None:
+        event["data"]["object"][name] = value
+
+    return change
+
+
+UNREADABLE = {
+    "object-is-a-list": _object_is_a_list,
+    "data-is-a-list": _data_is_a_list,
+    "data-is-a-string": lambda event: event.update(data="x"),
+    "created-1e300": _created(1e300),
+    "created-minus-1e300": _created(-1e300),
+    "created-huge-int": _created(10**30),
+    "created-a-string": _created("1700000000"),
+    "created-a-bool": _created(True),
+    "status-a-list": _field("status", ["active"]),
+    "customer-a-number": _field("customer", 42),
+    "reference-an-object": _field("client_reference_id", {"id": "x"}),
+    "period-end-1e300": _field("current_period_end", 1e300),
+}
+
+
+# Fields only matter where that kind of event is read for them.
+ONLY_IN = {
+    "status-a-list": (UPDATED, FAILED),
+    "reference-an-object": (CHECKOUT,),
+    "period-end-1e300": (UPDATED,),
+}
+CASES = [
+    (name, case)
+    for case in sorted(UNREADABLE)
+    for name in ONLY_IN.get(case, (CHECKOUT, UPDATED, FAILED))
+]
+
+
+@pytest.mark.parametrize(("name", "case"), CASES)
+async def test_an_unreadable_signed_event_is_stored_acknowledged_and_changes_nothing(
+    client: AsyncTestClient, name, case
+):
+    account = await signed_up(client)
+    applied = _event(account, CHECKOUT, "evt_first", customer="cus_mine")
+    assert (await post_event(client, applied)).json()["outcome"] == "applied"
+    before = await _org(client, account.organization_id)
+
+    event = _event(account, name, "evt_bad")
+    event["created"] = int(time.time()) + 60
+    UNREADABLE[case](event)
+    response = await post_event(client, event)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": True, "outcome": "unreadable"}
+    stored = await _stored(client, "evt_bad")
+    assert stored["processed_at"] is not None
+    assert stored["error"].startswith("unreadable")
+    assert await _org(client, account.organization_id) == before
+    again = await post_event(client, event)
+    assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+
+
+@pytest.mark.parametrize("case", ["data-is-a-list", "metadata-a-string"])
+async def test_a_malformed_one_off_checkout_is_acknowledged(
+    client: AsyncTestClient, case
+):
+    account = await signed_up(client)
+    event = _event(account, CHECKOUT, "evt_one_off", mode="payment", subscription=None)
+    if case == "data-is-a-list":
+        _data_is_a_list(event)
+    else:
+        event["data"]["object"]["metadata"] = "a2p_registration"
+    response = await post_event(client, event)
+    assert response.status_code == 200, response.text
+    assert (await _org(client, account.organization_id))["plan"] == "FREE"
+
+
+async def test_non_standard_json_numbers_are_refused_as_not_json(
+    client: AsyncTestClient,
+):
+    """`Infinity` and `NaN` are not JSON (RFC 8259): 400 and nothing stored,
+    as for any body that does not parse."""
+    for raw in ("Infinity", "NaN"):
+        payload = b'{"id": "evt_inf", "type": "invoice.paid", "created": ' + (
+            raw.encode() + b', "data": {"object": {}}}'
+        )
+        response = await client.post(
+            "/api/webhooks/stripe",
+            content=payload,
+            headers={"stripe-signature": stripe_events.sign(payload, WEBHOOK_SECRET)},
+        )
+        assert response.status_code == 400, raw
+    rows = await sql(client, "SELECT count(*) AS n FROM webhook_events")
+    assert rows[0]["n"] == 0
 
 
 # 5. A signature timestamped in the future -----------------------------------

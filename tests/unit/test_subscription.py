@@ -295,3 +295,10 @@ def test_an_accepted_return_path_never_leaves_this_host(path):
 
 def test_no_return_path_means_the_billing_page():
     assert check_return_path(None) == "/dashboard/billing"
+
+
+@given(events, st.text(min_size=1, max_size=20))
+def test_an_unreadable_event_never_changes_the_state(event, problem):
+    unreadable = replace(event, created=None, problem=problem)
+    assert apply_event(ACTIVE, unreadable) is None
+    assert apply_event(SubscriptionState(tier=Tier.FREE), unreadable) is None

@@ -5,11 +5,12 @@ acted on. Applying it locks the stored row, so two deliveries of one event
 serialize and the second finds it processed. The organization's row is locked
 too, and an event older than the newest applied one changes nothing.
 
-An event that cannot be applied as it stands (its organization is unknown,
-or it would give the organization a provider customer that another
-organization holds) is marked processed with the reason in its `error`, and
-changes nothing: the provider is answered as for any other event, so it stops
-redelivering something a retry cannot fix, and an operator finds the row.
+An event that cannot be applied as it stands (its fields are not what the
+provider sends, its organization is unknown, or it would give the
+organization a provider customer that another organization holds) is
+marked processed with the reason in its `error`, and changes nothing: the
+provider is answered as for any other event, so it stops redelivering
+something a retry cannot fix, and an operator finds the row.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class EventOutcome(enum.StrEnum):
     IGNORED = "ignored"
     UNKNOWN_ORGANIZATION = "unknown_organization"
     CUSTOMER_CONFLICT = "customer_conflict"
+    UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,10 @@ class BillingEvents:
 
     @staticmethod
     async def _apply(uow: UnitOfWork, event: BillingEvent | None) -> Received:
+        if event is not None and event.problem is not None:
+            return Received(
+                EventOutcome.UNREADABLE, error=f"unreadable: {event.problem}"
+            )
         if event is None or not event.completed:
             # A type we do not act on, or a checkout that is not a finished,
             # paid subscription checkout (another product's payment).

@@ -31,13 +31,17 @@ ONE_OFF_PAYMENTS: dict[str, str] = {"a2p_registration": "a2p_registrations"}
 
 
 def _one_off(data: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(purpose, organization id) of a paid one-off checkout, else None."""
-    obj = (data.get("data") or {}).get("object") or {}
+    """(purpose, organization id) of a paid one-off checkout, else None
+    (also for one whose fields are not what Stripe sends)."""
+    holder = data.get("data")
+    obj = holder.get("object") if isinstance(holder, dict) else None
     if data.get("type") != "checkout.session.completed" or not isinstance(obj, dict):
         return None
     if obj.get("mode") != "payment" or obj.get("payment_status") != "paid":
         return None
-    metadata = obj.get("metadata") or {}
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
     purpose = metadata.get("purpose")
     org = metadata.get("organizationId") or obj.get("client_reference_id")
     try:
@@ -82,6 +86,14 @@ async def handle_stripe_event(
             organization_id=result.organization_id,
             other_organization_id=result.other_organization_id,
             customer_id=event.customer_id if event else None,
+        )
+    if outcome is EventOutcome.UNREADABLE:
+        # Acknowledged: a redelivery would be as unreadable.
+        log.warning(
+            "billing.stripe.unreadable",
+            event_id=data["id"],
+            event_type=event_type,
+            reason=result.error,
         )
     if outcome in (EventOutcome.IGNORED, EventOutcome.DUPLICATE):
         # Also on a duplicate: if recording failed the first time, Stripe's
