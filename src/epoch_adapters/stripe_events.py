@@ -217,7 +217,10 @@ def _read(
     obj = holder.get("object")
     if not isinstance(obj, Mapping):
         raise Unreadable("data.object is not an object")
-    created = _ts(data.get("created"), "created") or datetime.now(UTC)
+    # No time, no order: an undated event is never taken as the newest.
+    created = _ts(data.get("created"), "created")
+    if created is None:
+        raise Unreadable("created is missing")
     base: dict[str, Any] = {
         "id": event_id,
         "kind": kind,

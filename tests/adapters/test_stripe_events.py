@@ -221,3 +221,13 @@ def test_an_unusable_created_makes_the_event_unreadable(created):
         "created is not a usable time",
         "created is not a Unix time",
     )
+
+
+def test_an_event_without_created_is_unreadable_not_new():
+    """Stripe always dates its events; one without a time cannot be ordered
+    against the others, so it is never taken as the newest."""
+    data = load_sample("stripe-customer.subscription.updated.current-api.json")
+    del data["created"]
+    event = stripe_events.read_event(data, {})
+    assert event is not None
+    assert (event.created, event.problem) == (None, "created is missing")

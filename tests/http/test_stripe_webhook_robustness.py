@@ -244,6 +244,40 @@ async def test_non_standard_json_numbers_are_refused_as_not_json(
     assert rows[0]["n"] == 0
 
 
+# 3. An event without a usable creation time ---------------------------------
+
+
+@pytest.mark.parametrize("name", [UPDATED, FAILED, CHECKOUT])
+async def test_an_undated_event_never_wins_over_a_dated_one(
+    client: AsyncTestClient, name
+):
+    account = await signed_up(client)
+    checkout = _event(account, CHECKOUT, "evt_pro", customer="cus_mine")
+    checkout["data"]["object"]["metadata"]["plan"] = "pro"
+    assert (await post_event(client, checkout)).json()["outcome"] == "applied"
+    before = await _org(client, account.organization_id)
+    assert (before["plan"], before["subscription_status"]) == ("PRO", "active")
+
+    undated = _event(account, name, "evt_undated", customer="cus_mine")
+    del undated["created"]
+    response = await post_event(client, undated)
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "unreadable"
+    assert (await _stored(client, "evt_undated"))["error"].startswith("unreadable")
+    assert await _org(client, account.organization_id) == before
+
+    # The ordering still works from the last dated event: an older dated one
+    # is stale, a newer one applies.
+    older = _event(account, FAILED, "evt_older", customer="cus_mine")
+    older["created"] = checkout["created"] - 60
+    assert (await post_event(client, older)).json()["outcome"] == "stale"
+    newer = _event(account, FAILED, "evt_newer", customer="cus_mine")
+    newer["created"] = checkout["created"] + 60
+    assert (await post_event(client, newer)).json()["outcome"] == "applied"
+    after = await _org(client, account.organization_id)
+    assert (after["plan"], after["subscription_status"]) == ("PRO", "past_due")
+
+
 # 5. A signature timestamped in the future -----------------------------------
 
 
