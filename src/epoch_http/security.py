@@ -14,9 +14,9 @@ import hmac
 from typing import Any
 
 import structlog
-from litestar import Request
+from litestar import Controller, Request
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers.base import BaseRouteHandler
 
 from epoch_domain.errors import Forbidden, NotAuthenticated, NotFound
@@ -122,3 +122,11 @@ async def require_admin_key(
 
 # What a Session route declares to receive the caller: `ctx: CurrentSession`.
 CurrentSession = NamedDependency[SessionContext]
+
+
+class SessionController(Controller):
+    """Base of every controller whose routes are all Session routes: each
+    route is guarded by `require_session` and can take `ctx: CurrentSession`."""
+
+    guards = [require_session]
+    dependencies = {"ctx": Provide(current_session, sync_to_thread=False)}

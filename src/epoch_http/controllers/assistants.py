@@ -6,15 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
+from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from epoch_domain.assistants import MAX_DISPLAY_NAME, MAX_PLATFORM_ID, Assistant
 from epoch_domain.text import NAME_PATTERN, TOKEN_PATTERN
 from epoch_http.ids import parse_id
 from epoch_http.schemas import SuccessOut, documented, errors
-from epoch_http.security import CurrentSession, current_session, require_session
+from epoch_http.security import CurrentSession, SessionController
 
 # The domain checks these (answering a 400 that names the field); the schema
 # states the same rules.
@@ -74,11 +73,9 @@ class RenameBody(msgspec.Struct):
     name: DisplayName
 
 
-class AssistantsController(Controller):
+class AssistantsController(SessionController):
     path = "/api/assistants"
     tags = ["Assistants"]
-    guards = [require_session]
-    dependencies = {"ctx": Provide(current_session, sync_to_thread=False)}
 
     @get("/", responses=errors(401))
     async def list_assistants(

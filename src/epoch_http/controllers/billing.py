@@ -7,15 +7,14 @@ from typing import Any
 
 import msgspec
 import structlog
-from litestar import Controller, Request, get, post
-from litestar.di import Provide
+from litestar import Request, get, post
 from litestar.params import JSONBody
 
 from epoch_domain.metering import display_minutes
 from epoch_domain.overage import OverageRecord
 from epoch_domain.subscription import SubscriptionState
 from epoch_http.schemas import SuccessOut, errors
-from epoch_http.security import CurrentSession, current_session, require_session
+from epoch_http.security import CurrentSession, SessionController
 
 log = structlog.get_logger()
 
@@ -94,11 +93,9 @@ class StatusOut(msgspec.Struct):
         )
 
 
-class BillingController(Controller):
+class BillingController(SessionController):
     path = "/api"
     tags = ["Usage & Billing"]
-    guards = [require_session]
-    dependencies = {"ctx": Provide(current_session, sync_to_thread=False)}
 
     @get("/billing/history", responses=errors(401))
     async def history(

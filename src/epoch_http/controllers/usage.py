@@ -6,8 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get
-from litestar.di import Provide
+from litestar import Request, get
 from litestar.params import FromPath, QueryParameter
 
 from epoch_domain.calls import Call
@@ -16,7 +15,7 @@ from epoch_domain.plans import Feature
 from epoch_domain.usecases.usage import MAX_HISTORY_DAYS
 from epoch_http.ids import parse_id
 from epoch_http.schemas import errors
-from epoch_http.security import CurrentSession, current_session, require_session
+from epoch_http.security import CurrentSession, SessionController
 
 
 class SnapshotOut(msgspec.Struct):
@@ -99,11 +98,9 @@ def _minutes(ms: int | None) -> float | None:
     return None if ms is None else display_minutes(ms)
 
 
-class UsageController(Controller):
+class UsageController(SessionController):
     path = "/api"
     tags = ["Usage & Billing"]
-    guards = [require_session]
-    dependencies = {"ctx": Provide(current_session, sync_to_thread=False)}
 
     @get("/usage", responses=errors(400, 401))
     async def usage(
@@ -143,11 +140,9 @@ class UsageController(Controller):
         )
 
 
-class CallsController(Controller):
+class CallsController(SessionController):
     path = "/api/calls"
     tags = ["Calls"]
-    guards = [require_session]
-    dependencies = {"ctx": Provide(current_session, sync_to_thread=False)}
 
     @get("/{call_id:str}", responses=errors(401, 404))
     async def call_detail(
