@@ -55,6 +55,12 @@ def verify(payload: bytes, header: str | None, secret: str | None) -> dict[str, 
         raise ValidationFailed("body", "is not JSON") from err
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         raise ValidationFailed("body", "is not a Stripe event")
+    try:
+        # An unpaired surrogate escape (`"\\ud800"`) parses, but is not
+        # Unicode text: PostgreSQL cannot store it, Stripe never sends it.
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError as err:
+        raise ValidationFailed("body", "has text that is not valid Unicode") from err
     return data
 
 
@@ -120,9 +126,14 @@ def _ts(value: Any, field: str) -> datetime | None:
 
 
 def _text(value: Any, field: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value or None
-    raise Unreadable(f"{field} is not a string")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Unreadable(f"{field} is not a string")
+    if "\x00" in value:
+        # Nothing Stripe names holds NUL, and PostgreSQL cannot compare it.
+        raise Unreadable(f"{field} contains NUL")
+    return value or None
 
 
 def _flag(value: Any, field: str) -> bool:
@@ -133,11 +144,11 @@ def _flag(value: Any, field: str) -> bool:
 
 def _id(value: Any, field: str = "id") -> str | None:
     """An id given as a string or as an expanded object."""
-    if value is None or isinstance(value, str):
-        return value or None
     if isinstance(value, Mapping) and isinstance(value.get("id"), str):
-        return str(value["id"]) or None
-    raise Unreadable(f"{field} is not an id")
+        value = value["id"]
+    if value is not None and not isinstance(value, str):
+        raise Unreadable(f"{field} is not an id")
+    return _text(value, field)
 
 
 def _tier(value: Any) -> Tier | None:

@@ -171,6 +171,10 @@ UNREADABLE = {
     "customer-a-number": _field("customer", 42),
     "reference-an-object": _field("client_reference_id", {"id": "x"}),
     "period-end-1e300": _field("current_period_end", 1e300),
+    "customer-with-nul": _field("customer", "cus_\x00x"),
+    "subscription-with-nul": _field("subscription", "sub_\x00x"),
+    "reference-with-nul": _field("client_reference_id", "org\x00"),
+    "status-with-nul": _field("status", "active\x00"),
 }
 
 
@@ -179,6 +183,9 @@ ONLY_IN = {
     "status-a-list": (UPDATED, FAILED),
     "reference-an-object": (CHECKOUT,),
     "period-end-1e300": (UPDATED,),
+    "subscription-with-nul": (CHECKOUT,),
+    "reference-with-nul": (CHECKOUT,),
+    "status-with-nul": (UPDATED, FAILED),
 }
 CASES = [
     (name, case)
@@ -240,6 +247,25 @@ async def test_non_standard_json_numbers_are_refused_as_not_json(
             headers={"stripe-signature": stripe_events.sign(payload, WEBHOOK_SECRET)},
         )
         assert response.status_code == 400, raw
+    rows = await sql(client, "SELECT count(*) AS n FROM webhook_events")
+    assert rows[0]["n"] == 0
+
+
+async def test_a_body_with_an_unpaired_surrogate_is_refused_as_not_unicode(
+    client: AsyncTestClient,
+):
+    """`"\\ud800"` parses as JSON but is not Unicode text, and PostgreSQL
+    cannot store it: 400 and nothing stored, as for a body that is not JSON."""
+    account = await signed_up(client)
+    event = _event(account, CHECKOUT, "evt_surrogate", description="PLACEHOLDER")
+    payload = json.dumps(event).replace("PLACEHOLDER", "\\ud800x").encode()
+    response = await client.post(
+        "/api/webhooks/stripe",
+        content=payload,
+        headers={"stripe-signature": stripe_events.sign(payload, WEBHOOK_SECRET)},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == "body"
     rows = await sql(client, "SELECT count(*) AS n FROM webhook_events")
     assert rows[0]["n"] == 0
 
