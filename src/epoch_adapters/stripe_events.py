@@ -106,6 +106,9 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
+MAX_ID_LENGTH = 255
+
+
 class Unreadable(Exception):
     """A field we act on is not what Stripe sends."""
 
@@ -148,6 +151,10 @@ def _id(value: Any, field: str = "id") -> str | None:
         value = value["id"]
     if value is not None and not isinstance(value, str):
         raise Unreadable(f"{field} is not an id")
+    if value is not None and len(value) > MAX_ID_LENGTH:
+        # Stripe's ids are short; ours are indexed, and a btree entry is
+        # limited to about 2.7 kB.
+        raise Unreadable(f"{field} is too long for an id")
     return _text(value, field)
 
 

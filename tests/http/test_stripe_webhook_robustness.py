@@ -5,6 +5,7 @@ a creation time, and signatures timestamped in the future."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,8 @@ UNREADABLE = {
     "subscription-with-nul": _field("subscription", "sub_\x00x"),
     "reference-with-nul": _field("client_reference_id", "org\x00"),
     "status-with-nul": _field("status", "active\x00"),
+    # Random, so that PostgreSQL cannot compress it under the index's limit.
+    "customer-too-long": _field("customer", "cus_" + os.urandom(4000).hex()),
 }
 
 
