@@ -39,3 +39,19 @@ async def test_a_nul_in_the_assistant_id_is_kept_for_nobody(client: AsyncTestCli
 
     assert response.status_code == 200, response.text
     assert (await client.get("/api/usage")).json()["recentCalls"] == []
+
+
+async def test_a_lone_surrogate_escape_is_refused_as_not_json(client):
+    """JSON's "\\ud800" names half a character that UTF-8 cannot encode (and
+    PostgreSQL would refuse); msgspec refuses it as malformed, so it never
+    reaches a query."""
+    body = (
+        '{"message": {"type": "end-of-call-report",'
+        ' "call": {"id": "call-\\udfff", "assistantId": "a"}}}'
+    )
+    response = await client.post(
+        "/api/webhooks/vapi",
+        content=body,
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
