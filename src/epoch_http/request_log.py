@@ -42,7 +42,7 @@ class RequestLogMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}  # type: ignore[typeddict-item]
+                message = {**message, "headers": headers}  # type: ignore[misc]
             await send(message)
 
         structlog.contextvars.bind_contextvars(request_id=request_id)

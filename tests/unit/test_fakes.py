@@ -3,9 +3,8 @@ Postgres one's promise: nothing uncommitted survives the block."""
 
 from __future__ import annotations
 
-import inspect
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
@@ -33,6 +32,7 @@ from tests.fakes import (
     FakeUsers,
     FakeWebhookEvents,
 )
+from tests.unit.port_conformance import assert_fake_matches, protocols_in
 
 pytestmark = pytest.mark.anyio
 
@@ -58,27 +58,8 @@ FAKES: dict[type[Any], type[Any]] = {
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
-def _protocols() -> set[type[Any]]:
-    return {
-        value
-        for value in vars(ports).values()
-        if inspect.isclass(value)
-        and value.__module__ == ports.__name__
-        and Protocol in value.__mro__[1:]
-    }
-
-
-def _methods(cls: type[Any]) -> dict[str, Any]:
-    return {
-        name: member
-        for name, member in vars(cls).items()
-        if inspect.isfunction(member)
-        and (not name.startswith("_") or name in ("__aenter__", "__aexit__"))
-    }
-
-
 def test_every_port_has_a_fake() -> None:
-    assert _protocols() == set(FAKES)
+    assert protocols_in(ports) == set(FAKES)
 
 
 @pytest.mark.parametrize("port", sorted(FAKES, key=lambda p: p.__name__))
@@ -86,14 +67,7 @@ def test_each_fake_has_every_method_of_its_port_sync_or_async_alike(
     port: type[Any],
 ) -> None:
     fake = FAKES[port]
-    for name, method in _methods(port).items():
-        assert hasattr(fake, name), f"{fake.__name__} lacks {name}"
-        implemented = getattr(fake, name)
-        assert inspect.iscoroutinefunction(implemented) == (
-            inspect.iscoroutinefunction(method)
-        ), f"{fake.__name__}.{name} differs in async-ness"
-        wanted = list(inspect.signature(method).parameters)
-        assert list(inspect.signature(implemented).parameters) == wanted
+    assert_fake_matches(port, fake)
 
 
 async def test_an_open_unit_of_work_carries_every_repository() -> None:

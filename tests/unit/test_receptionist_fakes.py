@@ -3,8 +3,7 @@ repositories keep organizations apart as the database does."""
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
@@ -20,6 +19,7 @@ from tests.fakes import (
     FakeVoicePlatform,
     FakeWebsiteFetcher,
 )
+from tests.unit.port_conformance import assert_fake_matches, protocols_in
 from tests.unit.receptionist_world import World
 
 pytestmark = pytest.mark.anyio
@@ -38,33 +38,14 @@ FAKES: dict[type[Any], type[Any]] = {
 NO_FAKE_NEEDED = {receptionist_ports.ProvisionedLine}
 
 
-def _protocols() -> set[type[Any]]:
-    return {
-        value
-        for value in vars(receptionist_ports).values()
-        if inspect.isclass(value)
-        and value.__module__ == receptionist_ports.__name__
-        and Protocol in value.__mro__[1:]
-    }
-
-
 def test_every_receptionist_port_has_a_fake() -> None:
-    assert _protocols() == set(FAKES) | NO_FAKE_NEEDED
+    assert protocols_in(receptionist_ports) == set(FAKES) | NO_FAKE_NEEDED
 
 
 @pytest.mark.parametrize("port", sorted(FAKES, key=lambda p: p.__name__))
 def test_each_fake_matches_its_port(port: type[Any]) -> None:
     fake = FAKES[port]
-    for name, method in vars(port).items():
-        if not inspect.isfunction(method) or name.startswith("_"):
-            continue
-        implemented = getattr(fake, name)
-        assert inspect.iscoroutinefunction(implemented) == (
-            inspect.iscoroutinefunction(method)
-        ), name
-        assert list(inspect.signature(implemented).parameters) == list(
-            inspect.signature(method).parameters
-        ), name
+    assert_fake_matches(port, fake)
 
 
 async def test_one_organizations_settings_never_reach_another() -> None:

@@ -3,8 +3,7 @@ fakes keep the promises the use cases lean on."""
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
@@ -29,6 +28,7 @@ from tests.fakes import (
     FakeTelephony,
     FakeUnitOfWorkFactory,
 )
+from tests.unit.port_conformance import assert_fake_matches, protocols_in
 from tests.unit.telephony_world import NOW
 
 pytestmark = pytest.mark.anyio
@@ -52,32 +52,14 @@ FAKES: dict[type[Any], type[Any]] = {
 }
 
 
-def _protocols() -> set[type[Any]]:
-    return {
-        value
-        for value in vars(telephony_ports).values()
-        if inspect.isclass(value)
-        and value.__module__ == telephony_ports.__name__
-        and Protocol in value.__mro__[1:]
-    }
-
-
 def test_every_port_has_a_fake() -> None:
-    assert _protocols() == set(FAKES)
+    assert protocols_in(telephony_ports) == set(FAKES)
 
 
 @pytest.mark.parametrize("port", sorted(FAKES, key=lambda p: p.__name__))
 def test_each_fake_has_every_method_of_its_port(port: type[Any]) -> None:
     fake = FAKES[port]
-    for name, method in vars(port).items():
-        if not inspect.isfunction(method) or name.startswith("_"):
-            continue
-        implemented = getattr(fake, name)
-        assert inspect.iscoroutinefunction(implemented) == (
-            inspect.iscoroutinefunction(method)
-        ), f"{fake.__name__}.{name} differs in async-ness"
-        wanted = list(inspect.signature(method).parameters)
-        assert list(inspect.signature(implemented).parameters) == wanted
+    assert_fake_matches(port, fake)
 
 
 def test_the_secret_box_opens_only_what_its_key_sealed() -> None:
