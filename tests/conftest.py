@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 TABLES = (
+    "embed_tokens",
     "payment_attempts",
     "overage_records",
     "webhook_events",

@@ -14,6 +14,7 @@ from epoch_adapters.settings import Settings
 from epoch_adapters.stripe_payments import StripePayments
 from epoch_adapters.stripe_sandbox import SandboxPayments
 from epoch_adapters.system import Argon2PasswordHasher, SystemClock, SystemSecrets
+from epoch_adapters.twilio_tokens import build_voice_tokens
 from epoch_domain.ports import Mailer, Payments
 from epoch_domain.usecases.accounts import Accounts
 from epoch_domain.usecases.admin import Administration
@@ -25,6 +26,7 @@ from epoch_domain.usecases.credentials import Credentials
 from epoch_domain.usecases.cycle_reset import ResetBillingCycles
 from epoch_domain.usecases.overage_billing import OverageBilling
 from epoch_domain.usecases.usage import Usage
+from epoch_domain.usecases.widget import EmbedTokens, WidgetTokens
 
 
 def build_mailer(settings: Settings) -> Mailer:
@@ -101,6 +103,13 @@ class Container(containers.DeclarativeContainer):
     billing_events = providers.Singleton(BillingEvents, uow=uow, clock=clock)
     overage_billing = providers.Singleton(
         OverageBilling, uow=uow, clock=clock, payments=payments, secrets=secrets
+    )
+    voice_tokens = providers.Singleton(build_voice_tokens, settings)
+    embed_tokens = providers.Singleton(
+        EmbedTokens, uow=uow, clock=clock, secrets=secrets
+    )
+    widget_tokens = providers.Singleton(
+        WidgetTokens, uow=uow, clock=clock, telephony=voice_tokens
     )
 
 

@@ -50,6 +50,11 @@ class Settings:
     stripe_price_pro: str | None = None
     # Sandbox only: organization ids whose overage charges are declined.
     stripe_sandbox_decline: tuple[str, ...] = ()
+    # Voice access tokens for the web widget (all four, or the sandbox signs).
+    twilio_account_sid: str | None = None
+    twilio_api_key_sid: str | None = None
+    twilio_api_key_secret: str | None = field(default=None, repr=False)
+    twilio_twiml_app_sid: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -101,6 +106,10 @@ class Settings:
                 for o in (get("STRIPE_SANDBOX_DECLINE") or "").split(",")
                 if o.strip()
             ),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_api_key_sid=get("TWILIO_API_KEY_SID"),
+            twilio_api_key_secret=get("TWILIO_API_KEY_SECRET"),
+            twilio_twiml_app_sid=get("TWILIO_TWIML_APP_SID"),
         )
 
     @property

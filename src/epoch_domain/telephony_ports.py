@@ -54,6 +54,14 @@ class ProvisionedNumber:
     sip_trunk_id: str | None = None
 
 
+class VoiceTokens(Protocol):
+    """The one part of `Telephony` a browser caller needs: signed voice
+    access tokens."""
+
+    async def voice_access_token(self, identity: str, ttl_seconds: int) -> str:
+        """A signed access token letting `identity` place and take calls."""
+
+
 class Telephony(Protocol):
     async def voice_access_token(self, identity: str, ttl_seconds: int) -> str:
         """A signed access token letting `identity` place and take calls."""

@@ -28,6 +28,7 @@ from epoch_http.controllers.sandbox_stripe import SandboxStripeController
 from epoch_http.controllers.usage import CallsController, UsageController
 from epoch_http.controllers.webhooks_stripe import stripe_webhook
 from epoch_http.controllers.webhooks_vapi import vapi_webhook
+from epoch_http.controllers.widget import EmbedTokenController, widget_router
 from epoch_http.csrf import OriginCheckMiddleware
 from epoch_http.errors import EXCEPTION_HANDLERS
 from epoch_http.request_log import RequestLogMiddleware
@@ -46,6 +47,8 @@ ROUTE_HANDLERS = [
     stripe_webhook,
     SandboxStripeController,
     AdminController,
+    EmbedTokenController,
+    widget_router,
 ]
 
 

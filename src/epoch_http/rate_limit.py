@@ -56,6 +56,12 @@ LIMITS: dict[str, tuple[Rule, Rule]] = {
         Rule("password:client", 20, 15 * MINUTE),
         Rule("password:account", 10, 15 * MINUTE),
     ),
+    # Per client address and per embed token (its digest): a visitor's widget
+    # asks about once an hour; a busy page shares one token among many.
+    "widget-token": (
+        Rule("widget:client", 30, MINUTE),
+        Rule("widget:token", 600, MINUTE),
+    ),
 }
 
 

@@ -18,6 +18,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.http.auth_support import session_cookie, use_session
+from tests.http.billing_helpers import sql
 from tests.http.helpers import add_assistant, signed_up, vapi_report
 
 pytestmark = pytest.mark.anyio
@@ -51,6 +52,9 @@ ROUTES: list[Route] = [
         "/api/auth/password",
         {"currentPassword": "securepass123", "newPassword": "b-changed-pass"},
     ),
+    # Both organizations are on PRO, so the embed-token routes answer.
+    Route("GET", "/api/embed-token", names_b=False),
+    Route("DELETE", "/api/embed-token?id={embed_token_id}", None, "404"),
 ]
 
 
@@ -63,9 +67,15 @@ class OrgA:
     assistant_id: str
     vapi_assistant_id: str
     call_id: str
+    embed_token_id: str
+    embed_token_prefix: str
 
     def ids(self) -> dict[str, str]:
-        return {"assistant_id": self.assistant_id, "call_id": self.call_id}
+        return {
+            "assistant_id": self.assistant_id,
+            "call_id": self.call_id,
+            "embed_token_id": self.embed_token_id,
+        }
 
     def markers(self) -> list[str]:
         """Strings that must never appear in an answer to B."""
@@ -79,6 +89,9 @@ class OrgA:
             "Alpha Dental",
             "Alpha Reception",
             "call-alpha-1",
+            self.embed_token_id,
+            self.embed_token_prefix,
+            "Alpha Widget",
         ]
 
 
@@ -90,6 +103,13 @@ async def _organization_a(client: AsyncTestClient) -> OrgA:
     report = vapi_report("call-alpha-1", "asst-alpha")
     assert (await client.post("/api/webhooks/vapi", json=report)).status_code == 200
     [call] = (await client.get("/api/usage")).json()["recentCalls"]
+    await _on_pro(client, account.organization_id)
+    embed = await client.post(
+        "/api/embed-token",
+        json={"label": "Alpha Widget", "allowedDomains": ["alpha.example"]},
+    )
+    assert embed.status_code == 201, embed.text
+    [token] = (await client.get("/api/embed-token")).json()["tokens"]
     return OrgA(
         token=session_cookie(client) or "",
         organization_id=account.organization_id,
@@ -98,6 +118,14 @@ async def _organization_a(client: AsyncTestClient) -> OrgA:
         assistant_id=assistant["id"],
         vapi_assistant_id="asst-alpha",
         call_id=call["id"],
+        embed_token_id=token["id"],
+        embed_token_prefix=token["tokenPrefix"],
+    )
+
+
+async def _on_pro(client: AsyncTestClient, organization_id: str) -> None:
+    await sql(
+        client, "UPDATE organizations SET plan = 'PRO' WHERE id = $1", organization_id
     )
 
 
@@ -111,6 +139,8 @@ async def _a_is_intact(client: AsyncTestClient, a: OrgA) -> None:
     assert usage["snapshot"]["minutesUsed"] == 5.5
     session = (await client.get("/api/auth/session")).json()
     assert session["user"]["organizationId"] == a.organization_id
+    [token] = (await client.get("/api/embed-token")).json()["tokens"]
+    assert (token["id"], token["label"]) == (a.embed_token_id, "Alpha Widget")
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
@@ -121,6 +151,7 @@ async def test_organization_b_never_sees_or_changes_organization_a(
     client.cookies.clear()
     b = await signed_up(client, email="owner@beta.example", organizationName="Beta Law")
     await add_assistant(client, "asst-beta", "Beta Reception")
+    await _on_pro(client, b.organization_id)
 
     path = route.path.format(**a.ids())
     response = await client.request(route.method, path, json=route.body)

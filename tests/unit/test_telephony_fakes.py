@@ -35,6 +35,7 @@ pytestmark = pytest.mark.anyio
 
 FAKES: dict[type[Any], type[Any]] = {
     telephony_ports.Telephony: FakeTelephony,
+    telephony_ports.VoiceTokens: FakeTelephony,
     telephony_ports.OutboundDialer: FakeDialer,
     telephony_ports.NumberImporter: FakeNumberImporter,
     telephony_ports.SmsCarrier: FakeSmsCarrier,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = MetaData()
 
@@ -187,4 +187,18 @@ payment_attempts = Table(
     Column("payment_id", Text),
     Column("error", Text),
     Column("created_at", Timestamp, nullable=False),
+)
+
+embed_tokens = Table(
+    "embed_tokens",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("organization_id", Id, _fk("organizations"), nullable=False),
+    Column("label", Text),
+    Column("token_digest", Text, nullable=False, unique=True),
+    Column("token_prefix", Text, nullable=False),
+    Column("allowed_domains", ARRAY(Text), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("last_used_at", Timestamp),
+    Column("revoked_at", Timestamp),
 )

@@ -25,6 +25,8 @@ from epoch_adapters.postgres.credentials import (
     PostgresCredentials,
     PostgresOrganizationDirectory,
 )
+from epoch_adapters.postgres.embed_tokens import PostgresEmbedTokens
+from epoch_adapters.postgres.phone_numbers import PostgresPhoneNumberView
 
 
 class PostgresUnitOfWork:
@@ -51,6 +53,8 @@ class PostgresUnitOfWork:
         self.auth_tokens = PostgresAuthTokens(conn)
         self.credentials = PostgresCredentials(conn)
         self.directory = PostgresOrganizationDirectory(conn)
+        self.embed_tokens = PostgresEmbedTokens(conn)
+        self.phone_numbers = PostgresPhoneNumberView(conn)
         return self
 
     async def __aexit__(

@@ -35,7 +35,7 @@ from epoch_domain.integrations import EmbedToken
 from epoch_domain.plans import Tier, require_tier
 from epoch_domain.ports import Clock, Secrets, UnitOfWorkFactory
 from epoch_domain.sessions import token_digest
-from epoch_domain.telephony_ports import Telephony
+from epoch_domain.telephony_ports import VoiceTokens
 from epoch_domain.usecases.outbound_calls import VOICE_TOKEN_TTL_SECONDS
 
 EMBED_TIER = Tier.PRO
@@ -107,7 +107,7 @@ class EmbedTokens:
 
 class WidgetTokens:
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, telephony: Telephony
+        self, uow: UnitOfWorkFactory, clock: Clock, telephony: VoiceTokens
     ) -> None:
         self._uow = uow
         self._clock = clock
