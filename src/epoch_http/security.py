@@ -73,7 +73,7 @@ def current_session(request: Request[Any, Any, Any]) -> SessionContext:
     return context  # type: ignore[no-any-return]
 
 
-def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" else ""
@@ -95,7 +95,7 @@ async def require_cron_secret(
     if not expected:
         # Cron routes are off when no secret is configured.
         raise NotFound("route", connection.url.path)
-    if not secrets_match(_bearer(connection), expected):
+    if not secrets_match(bearer_token(connection), expected):
         raise NotAuthenticated("A valid cron secret is required")
 
 

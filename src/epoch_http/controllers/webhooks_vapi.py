@@ -14,7 +14,7 @@ from epoch_adapters.postgres.text import storable
 from epoch_adapters.vapi.events import UnreadableEvent, event_type, read_call_event
 from epoch_domain.errors import NotAuthenticated
 from epoch_http.schemas import errors, raw_body
-from epoch_http.security import secrets_match
+from epoch_http.security import bearer_token, secrets_match
 
 log = structlog.get_logger()
 
@@ -29,10 +29,7 @@ def _check_secret(request: Request[Any, Any, Any]) -> None:
     expected = request.app.state.settings.vapi_webhook_secret
     if not expected:
         return
-    given = request.headers.get("x-vapi-secret", "")
-    if not given:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        given = value.strip() if scheme.lower() == "bearer" else ""
+    given = request.headers.get("x-vapi-secret", "") or bearer_token(request)
     if not secrets_match(given, expected):
         log.warning("vapi.webhook.bad_secret")
         raise NotAuthenticated("Missing or wrong webhook secret")
