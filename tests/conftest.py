@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -108,12 +109,18 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-async def truncate_all(database_url: str) -> None:
+async def fetch(database_url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    """Run one statement on the test database behind the app's back: for
+    arranging states the API cannot reach and checking what it stored."""
     conn = await asyncpg.connect(_plain(database_url))
     try:
-        await conn.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+        return await conn.fetch(query, *args)
     finally:
         await conn.close()
+
+
+async def truncate_all(database_url: str) -> None:
+    await fetch(database_url, f"TRUNCATE {', '.join(TABLES)} CASCADE")
 
 
 @pytest.fixture

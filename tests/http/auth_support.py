@@ -10,13 +10,12 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import asyncpg
 from litestar.testing import AsyncTestClient
 
 from epoch_adapters.settings import Settings
 from epoch_http.app import create_app
 from epoch_http.security import SESSION_COOKIE
-from tests.conftest import truncate_all
+from tests.conftest import fetch, truncate_all
 from tests.smtp_server import Inbox, SmtpServer
 
 _LINK = re.compile(r"https?://\S+")
@@ -60,16 +59,8 @@ def path_of(link: str) -> str:
     return f"{parts.path}?{parts.query}"
 
 
-def plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 async def sql(settings: Settings, query: str, *args: Any) -> Any:
-    conn = await asyncpg.connect(plain(settings.database_url or ""))
-    try:
-        return await conn.fetch(query, *args)
-    finally:
-        await conn.close()
+    return await fetch(settings.database_url or "", query, *args)
 
 
 def session_cookie(client: AsyncTestClient) -> str | None:

@@ -14,7 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from epoch_adapters import stripe_events
 from epoch_adapters.stripe_sandbox import SandboxPayments
-from tests.conftest import CRON_SECRET, _plain
+from tests.conftest import CRON_SECRET, fetch
 
 WEBHOOK_SECRET = "whsec_billing_tests_0123456789"
 
@@ -86,11 +86,7 @@ async def cron(client: AsyncTestClient, job: str) -> dict[str, int]:
 
 
 async def sql(client: AsyncTestClient, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(_plain(client.app.state.settings.database_url))
-    try:
-        return await conn.fetch(query, *args)
-    finally:
-        await conn.close()
+    return await fetch(client.app.state.settings.database_url, query, *args)
 
 
 def next_billing_run(instant: datetime) -> datetime:

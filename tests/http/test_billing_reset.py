@@ -6,12 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import anyio
-import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
 from epoch_jobs.cli import main as jobs_main
-from tests.conftest import CRON_SECRET, _plain
+from tests.conftest import CRON_SECRET, fetch
 from tests.http.helpers import add_assistant, signed_up, vapi_report
 
 pytestmark = pytest.mark.anyio
@@ -20,11 +19,7 @@ CRON = {"authorization": f"Bearer {CRON_SECRET}"}
 
 
 async def _sql(client: AsyncTestClient, query: str, *args):
-    conn = await asyncpg.connect(_plain(client.app.state.settings.database_url))
-    try:
-        return await conn.fetch(query, *args)
-    finally:
-        await conn.close()
+    return await fetch(client.app.state.settings.database_url, query, *args)
 
 
 async def _end_cycle_early(client: AsyncTestClient, org_id: str) -> None:

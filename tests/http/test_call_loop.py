@@ -181,18 +181,14 @@ async def test_calls_are_attributed_by_phone_number_too(client: AsyncTestClient)
     """Without a registered assistant the VAPI phone number still identifies
     the organization; set directly here since provisioning is another group."""
     account = await signed_up(client)
-    import asyncpg
+    from tests.conftest import fetch
 
-    from tests.conftest import _plain
-
-    settings = client.app.state.settings
-    conn = await asyncpg.connect(_plain(settings.database_url))
-    await conn.execute(
+    await fetch(
+        client.app.state.settings.database_url,
         "UPDATE organizations SET vapi_phone_number_id = $1 WHERE id = $2",
         "00000000-0000-4000-8000-0000000000b1",
         account.organization_id,
     )
-    await conn.close()
 
     body = load_sample("vapi-end-of-call-report.json")
     await client.post("/api/webhooks/vapi", json=body)
